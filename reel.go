@@ -1,0 +1,173 @@
+// Package reel is a self-hosted video-on-demand server. This root package
+// names the domain (videos and their states) and the seams every backend
+// plugs into: the store of videos, the blob store for originals and outputs,
+// the transcoder and the signer of playback URLs. It imports only the
+// standard library; each subpackage adapts one dependency to a seam, and
+// only cmd/reel knows the concrete types.
+package reel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Status is where a video stands in its life: uploading → queued →
+// processing → ready | failed.
+type Status string
+
+// The states of a video.
+const (
+	StatusUploading  Status = "uploading"
+	StatusQueued     Status = "queued"
+	StatusProcessing Status = "processing"
+	StatusReady      Status = "ready"
+	StatusFailed     Status = "failed"
+)
+
+// Video is one uploaded video and what reel made of it.
+type Video struct {
+	ID          string
+	Title       string
+	Status      Status
+	Progress    float64 // 0..1 while processing, 1 once ready
+	Error       string  // a sentence for the uploader when Status is failed
+	ErrorDetail string  // ffmpeg's stderr tail, for the operator
+	Filename    string  // the client's file name, sanitized; never used as a key
+	ContentType string  // as the client declared it
+	Size        int64   // bytes of the original
+	OriginalKey string  // key of the original in the originals store
+	UploadID    string  // the store's multipart upload while uploading straight to it
+	JobID       int64   // the transcode job last enqueued for it, 0 if none
+
+	// Playable is true once a master playlist is published: from the
+	// first segments of every rendition on, while still processing.
+	Playable bool
+
+	// Warnings is the media report: what probing found and what reel
+	// decided about it (no audio, rotation applied, HDR tone-mapped...).
+	Warnings []MediaWarning
+
+	// Known once ready.
+	Duration   float64 // seconds
+	Width      int
+	Height     int
+	Renditions []Rendition
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Rendition is one rung of the HLS ladder as published.
+type Rendition struct {
+	Name             string  `json:"name"` // "720p", also the folder of its playlist
+	Width            int     `json:"width"`
+	Height           int     `json:"height"`
+	Bandwidth        int     `json:"bandwidth"`         // measured peak, bits/s
+	AverageBandwidth int     `json:"average_bandwidth"` // measured mean, bits/s
+	Codecs           string  `json:"codecs"`
+	FrameRate        float64 `json:"frame_rate"`
+}
+
+// idEncoding spells ids in lower-case letters and digits, safe in paths and keys.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a fresh random video id of 16 characters (80 random bits).
+func NewID() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return idEncoding.EncodeToString(b[:])
+}
+
+var idPattern = regexp.MustCompile(`^[a-z2-7]{16}$`)
+
+// ValidID reports whether s has the shape of a video id. Handlers check it
+// before an id reaches a store, so no id can name a path outside its folder.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// OriginalKey is the key of a video's original in the originals store.
+func OriginalKey(id string) string { return id + "/original" }
+
+// OutputPrefix is the key prefix, ending in a slash, under which a video's
+// outputs live in the outputs store.
+func OutputPrefix(id string) string { return id + "/" }
+
+// MasterPlaylist is the name of the master playlist under a video's output
+// prefix. It is written last: a visible master means a complete video.
+const MasterPlaylist = "master.m3u8"
+
+// PosterImage is the name of the poster under a video's output prefix.
+const PosterImage = "poster.jpg"
+
+// VideoFilter selects a page of videos, newest first.
+type VideoFilter struct {
+	Limit  int    // at most this many; 0 means a default
+	Cursor string // opaque, from a previous page's next cursor
+}
+
+// VideoUpdate names the fields to change; nil fields stay as they are.
+type VideoUpdate struct {
+	Title       *string
+	Status      *Status
+	Progress    *float64
+	Playable    *bool
+	Error       *string
+	ErrorDetail *string
+	Duration    *float64
+	Width       *int
+	Height      *int
+	UploadID    *string
+	Renditions  []Rendition    // set when non-nil
+	Warnings    []MediaWarning // set when non-nil
+}
+
+// VideoStore keeps videos. Implementations return *Error with ENOTFOUND for
+// an unknown id.
+type VideoStore interface {
+	// CreateVideo stores v, filling CreatedAt and UpdatedAt; an empty
+	// Status means uploading. A video created queued gets its transcode job
+	// inserted in the same transaction, and v.JobID set.
+	CreateVideo(ctx context.Context, v *Video) error
+	// Video returns the video with the id.
+	Video(ctx context.Context, id string) (*Video, error)
+	// Videos returns a page of videos, newest first, and the cursor of the
+	// next page ("" after the last).
+	Videos(ctx context.Context, f VideoFilter) ([]*Video, string, error)
+	// UpdateVideo changes the named fields and returns the video as stored.
+	UpdateVideo(ctx context.Context, id string, u VideoUpdate) (*Video, error)
+	// DeleteVideo removes the row.
+	DeleteVideo(ctx context.Context, id string) error
+	// Enqueue marks the video queued (recording the original's size and any
+	// title) and inserts its transcode job in the same transaction, so a
+	// complete original can never be left without a job.
+	Enqueue(ctx context.Context, id string, size int64, title *string) (*Video, error)
+	// RequeueStalled marks queued, with a new transcode job inserted in the
+	// same transaction, every processing video not updated since before:
+	// its worker died. It returns the videos requeued.
+	RequeueStalled(ctx context.Context, before time.Time) ([]*Video, error)
+}
+
+// Sanitize returns s as valid UTF-8 without control characters, cut to at
+// most max bytes on a rune boundary. Names from clients pass through it.
+func Sanitize(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
