@@ -1,0 +1,409 @@
+// Package sqlstore keeps videos in a SQL database through database/sql.
+// SQLite (modernc.org/sqlite, no cgo) is the embedded default; the queries
+// are written to port to PostgreSQL, whose migrations would sit in their
+// own folder beside migrations/sqlite.
+//
+// The schema is one table, videos, migrated with goose. Timestamps are Unix
+// microseconds so that every dialect orders them the same way; renditions
+// are a JSON array.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"reel"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// EnqueueFunc inserts the transcode job of a video inside tx and returns
+// the job's id. The job queue provides it; the store calls it in the same
+// transaction that marks the video queued.
+type EnqueueFunc func(ctx context.Context, tx *sql.Tx, videoID string) (jobID int64, err error)
+
+// Store is a reel.VideoStore on a SQL database.
+type Store struct {
+	db      *sql.DB
+	enqueue EnqueueFunc
+	now     func() time.Time
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path in WAL
+// mode and migrates it. SQLite allows one writer at a time and River's
+// SQLite driver wants one connection, so the pool holds exactly one.
+func OpenSQLite(ctx context.Context, path string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(wal)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(normal)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if err := migrate(ctx, db, goose.DialectSQLite3, "migrations/sqlite"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, dir string) error {
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db, sub)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// New returns a store on db (already migrated) whose Enqueue inserts jobs
+// with enqueue.
+func New(db *sql.DB, enqueue EnqueueFunc) *Store {
+	return &Store{db: db, enqueue: enqueue, now: time.Now}
+}
+
+const columns = `id, title, status, progress, error, error_detail, filename, content_type,
+	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at`
+
+// CreateVideo inserts v, filling its timestamps. A queued video's job is
+// inserted in the same transaction.
+func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	v.CreatedAt, v.UpdatedAt = now, now
+	if v.Status == "" {
+		v.Status = reel.StatusUploading
+	}
+	renditions, err := json.Marshal(nonNil(v.Renditions))
+	if err != nil {
+		return err
+	}
+	warnings, err := json.Marshal(nonNil(v.Warnings))
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if v.Status == reel.StatusQueued {
+		if v.JobID, err = s.enqueue(ctx, tx, v.ID); err != nil {
+			return fmt.Errorf("enqueue transcode: %w", err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
+		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
+		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro())
+	if isUniqueViolation(err) {
+		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
+	} else if err != nil {
+		return fmt.Errorf("insert video: %w", err)
+	}
+	return tx.Commit()
+}
+
+// Video returns the video with id.
+func (s *Store) Video(ctx context.Context, id string) (*reel.Video, error) {
+	return videoByID(ctx, s.db, id)
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func videoByID(ctx context.Context, q querier, id string) (*reel.Video, error) {
+	v, err := scanVideo(q.QueryRowContext(ctx, `SELECT `+columns+` FROM videos WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
+	}
+	return v, err
+}
+
+// Videos returns a page of videos, newest first.
+func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) ([]*reel.Video, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	// Keyset pagination: the cursor is the last row's (created_at, id).
+	before, beforeID := int64(1<<62), ""
+	if f.Cursor != "" {
+		var err error
+		if before, beforeID, err = decodeCursor(f.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM videos
+		WHERE created_at < ? OR (created_at = ? AND id < ?)
+		ORDER BY created_at DESC, id DESC LIMIT ?`, before, before, beforeID, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var videos []*reel.Video
+	for rows.Next() {
+		v, err := scanVideo(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		videos = append(videos, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(videos) > limit {
+		videos = videos[:limit]
+		last := videos[limit-1]
+		next = encodeCursor(last.CreatedAt.UnixMicro(), last.ID)
+	}
+	return videos, next, nil
+}
+
+func encodeCursor(created int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + ":" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	bad := reel.Errorf(reel.EINVALID, "Invalid cursor.")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", bad
+	}
+	ts, id, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || err != nil || !reel.ValidID(id) {
+		return 0, "", bad
+	}
+	return n, id, nil
+}
+
+// UpdateVideo changes the fields u names.
+func (s *Store) UpdateVideo(ctx context.Context, id string, u reel.VideoUpdate) (*reel.Video, error) {
+	sets, args := updateSets(u)
+	sets = append(sets, "updated_at = ?")
+	args = append(args, s.now().UTC().UnixMicro(), id)
+	res, err := s.db.ExecContext(ctx, `UPDATE videos SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("update video: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
+	}
+	return s.Video(ctx, id)
+}
+
+// updateSets returns the SET clauses and their arguments for u.
+func updateSets(u reel.VideoUpdate) ([]string, []any) {
+	var sets []string
+	var args []any
+	add := func(col string, v any) {
+		sets = append(sets, col+" = ?")
+		args = append(args, v)
+	}
+	if u.Title != nil {
+		add("title", *u.Title)
+	}
+	if u.Status != nil {
+		add("status", string(*u.Status))
+	}
+	if u.Progress != nil {
+		add("progress", *u.Progress)
+	}
+	if u.Playable != nil {
+		add("playable", *u.Playable)
+	}
+	if u.UploadID != nil {
+		add("upload_id", *u.UploadID)
+	}
+	if u.Error != nil {
+		add("error", *u.Error)
+	}
+	if u.ErrorDetail != nil {
+		add("error_detail", *u.ErrorDetail)
+	}
+	if u.Duration != nil {
+		add("duration", *u.Duration)
+	}
+	if u.Width != nil {
+		add("width", *u.Width)
+	}
+	if u.Height != nil {
+		add("height", *u.Height)
+	}
+	// Slices of plain structs always marshal.
+	if u.Renditions != nil {
+		b, _ := json.Marshal(u.Renditions)
+		add("renditions", string(b))
+	}
+	if u.Warnings != nil {
+		b, _ := json.Marshal(u.Warnings)
+		add("warnings", string(b))
+	}
+	return sets, args
+}
+
+// DeleteVideo removes the row of id.
+func (s *Store) DeleteVideo(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM videos WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete video: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return reel.Errorf(reel.ENOTFOUND, "Video not found.")
+	}
+	return nil
+}
+
+// Enqueue marks the video queued and inserts its transcode job in one
+// transaction. Only an uploading or failed video can be queued.
+func (s *Store) Enqueue(ctx context.Context, id string, size int64, title *string) (*reel.Video, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	sets, args := []string{"size = ?"}, []any{size}
+	if title != nil {
+		sets = append(sets, "title = ?")
+		args = append(args, *title)
+	}
+	v, err := s.queue(ctx, tx, id, sets, args, "status IN (?, ?)", string(reel.StatusUploading), string(reel.StatusFailed))
+	if err != nil {
+		return nil, err
+	}
+	return v, tx.Commit()
+}
+
+// RequeueStalled requeues the processing videos not updated since before.
+func (s *Store) RequeueStalled(ctx context.Context, before time.Time) ([]*reel.Video, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM videos WHERE status = ? AND updated_at < ?`,
+		string(reel.StatusProcessing), before.UTC().UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var requeued []*reel.Video
+	for _, id := range ids {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return requeued, err
+		}
+		// The update repeats the staleness test: the worker may have come
+		// back to life since the select.
+		v, err := s.queue(ctx, tx, id, nil, nil, "status = ? AND updated_at < ?",
+			string(reel.StatusProcessing), before.UTC().UnixMicro())
+		if err == nil {
+			err = tx.Commit()
+		} else if code := reel.ErrorCode(err); code == reel.ECONFLICT || code == reel.ENOTFOUND {
+			tx.Rollback()
+			continue
+		}
+		if err != nil {
+			tx.Rollback()
+			return requeued, err
+		}
+		requeued = append(requeued, v)
+	}
+	return requeued, nil
+}
+
+// queue sets the video queued within tx, with the extra sets, if cond
+// holds, and inserts a new transcode job.
+func (s *Store) queue(ctx context.Context, tx *sql.Tx, id string, sets []string, args []any, cond string, condArgs ...any) (*reel.Video, error) {
+	sets = append(sets, "status = ?", "progress = 0", "playable = FALSE", "error = ''", "error_detail = ''", "updated_at = ?")
+	args = append(args, string(reel.StatusQueued), s.now().UTC().UnixMicro(), id)
+	args = append(args, condArgs...)
+	res, err := tx.ExecContext(ctx, `UPDATE videos SET `+strings.Join(sets, ", ")+`
+		WHERE id = ? AND `+cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("queue video: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := videoByID(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		return nil, reel.Errorf(reel.ECONFLICT, "The video is already queued, transcoding or ready.")
+	}
+	jobID, err := s.enqueue(ctx, tx, id)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue transcode: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE videos SET job_id = ? WHERE id = ?`, jobID, id); err != nil {
+		return nil, err
+	}
+	return videoByID(ctx, tx, id)
+}
+
+// scanner is what *sql.Row and *sql.Rows share.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanVideo(row scanner) (*reel.Video, error) {
+	var v reel.Video
+	var status, renditions, warnings string
+	var created, updated int64
+	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
+		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
+		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	v.Status = reel.Status(status)
+	v.CreatedAt = time.UnixMicro(created).UTC()
+	v.UpdatedAt = time.UnixMicro(updated).UTC()
+	if err := json.Unmarshal([]byte(renditions), &v.Renditions); err != nil {
+		return nil, fmt.Errorf("video %s renditions: %w", v.ID, err)
+	}
+	if err := json.Unmarshal([]byte(warnings), &v.Warnings); err != nil {
+		return nil, fmt.Errorf("video %s warnings: %w", v.ID, err)
+	}
+	return &v, nil
+}
+
+// nonNil makes a nil slice marshal as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// isUniqueViolation reports whether err is a unique constraint failure,
+// as SQLite and PostgreSQL word it.
+func isUniqueViolation(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "duplicate key value violates unique constraint"))
+}
