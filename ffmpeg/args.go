@@ -1,0 +1,229 @@
+package ffmpeg
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// HLS layout written by one ffmpeg run: OUT/<rung>/index.m3u8, init.mp4
+// and seg_00000.m4s... per rendition. reel writes OUT/master.m3u8 and the
+// I-frame playlists OUT/<rung>/iframes.m3u8 itself.
+const (
+	segmentSeconds = 6 // Apple's recommended segment length
+	keyframeEvery  = 2 // seconds between IDR frames, in every rendition
+	mediaPlaylist  = "index.m3u8"
+	initSegment    = "init.mp4"
+	iframePlaylist = "iframes.m3u8"
+	segmentPattern = "seg_%05d.m4s"
+)
+
+// Args returns the arguments of the one ffmpeg command that carries out
+// plan: one decode, one split, one encode per rung, all muxed by one HLS
+// muxer into outDir/<rung.Name>/, plus, as a second output of the same
+// command, the storyboard's thumbnails as raw RGB frames (see
+// Storyboard). An audio-only source is one AAC rendition. Paths in outDir
+// must not contain '%', which ffmpeg reads as a pattern.
+//
+// With more than one rung ffmpeg 5.1 cannot name each variant's init
+// segment "init.mp4": without "%v" it appends "_<index>", so the init
+// segments are named init_<name>.mp4 here and Transcode renames them.
+// Playlists are EVENT playlists while ffmpeg writes them, so that
+// segments can be published as they come; Transcode makes them VOD.
+func Args(input, outDir string, plan *Plan) []string {
+	p := plan.Probe
+	audio := p.HasAudio()
+	args := []string{
+		// Never read the terminal; overwrite leftovers of an earlier try.
+		"-nostdin", "-y",
+		// Errors only on stderr: its tail becomes the failure reason.
+		// Progress goes to stdout as key=value blocks instead of a status line.
+		"-loglevel", "error", "-nostats", "-progress", "pipe:1",
+		"-i", inputURL(input),
+	}
+	if plan.AudioOnly {
+		// The chosen audio track, straight to the encoder.
+		args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
+	} else {
+		// One decode of the video, split once per rung (and storyboard).
+		args = append(args, "-filter_complex", videoGraph(plan))
+		// Each rendition is its own video plus (a copy of) the audio, so that
+		// every variant plays alone, as a muxed HLS variant must.
+		for i := range plan.Rungs {
+			args = append(args, "-map", fmt.Sprintf("[v%d]", i))
+			if audio {
+				args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
+			}
+		}
+	}
+	args = append(args,
+		// Drop the source's tags and chapters: phone videos carry the GPS
+		// location of where they were shot.
+		"-map_metadata", "-1", "-map_chapters", "-1",
+	)
+	if !plan.AudioOnly {
+		args = append(args, videoCodecArgs(plan)...)
+	}
+	if audio {
+		// AAC-LC stereo at 48 kHz plays everywhere HLS does; resampling
+		// also turns odd sources (8 kHz AMR, 5.1) into that one shape.
+		args = append(args, "-c:a", "aac", "-ac", "2", "-ar", "48000")
+		for i, r := range plan.Rungs {
+			args = append(args, fmt.Sprintf("-b:a:%d", i), kbps(r.AudioRate))
+		}
+	}
+
+	init := initSegment
+	if len(plan.Rungs) > 1 {
+		init = "init_%v.mp4"
+	}
+	args = append(args,
+		// Encoders start at different times (x264's lookahead); let the
+		// muxer hold the audio meanwhile instead of failing.
+		"-max_muxing_queue_size", "1024",
+		// Six-second fMP4 segments in a playlist rewritten after each one
+		// (EVENT: segments are only added), finished with EXT-X-ENDLIST;
+		// every segment starts with an IDR frame, and the playlist says so.
+		"-f", "hls", "-hls_time", strconv.Itoa(segmentSeconds),
+		"-hls_playlist_type", "event", "-hls_flags", "independent_segments",
+		"-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", init,
+		// %v is the variant's name from -var_stream_map: one folder per rung.
+		// No -master_pl_name: reel writes the master from measured sizes.
+		"-hls_segment_filename", filepath.Join(outDir, "%v", segmentPattern),
+		"-var_stream_map", streamMap(plan.Rungs, audio, !plan.AudioOnly),
+		filepath.Join(outDir, "%v", mediaPlaylist),
+	)
+
+	if plan.Storyboard != nil {
+		// The second output, fed by the storyboard's branch of the same
+		// graph: packed RGB frames, one after the other, for Go to tile.
+		args = append(args,
+			"-map", "["+storyboardLabel+"]", "-f", "rawvideo",
+			filepath.Join(outDir, storyboardRaw),
+		)
+	}
+	return args
+}
+
+// videoCodecArgs returns the video encoding options of the HLS output.
+func videoCodecArgs(plan *Plan) []string {
+	args := []string{
+		// H.264 High plays on every device sold in the last decade; veryfast
+		// is the usual trade of size for speed on a VOD farm.
+		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
+		// An IDR frame every 2 s on the same time grid in every rendition, so
+		// that 6 s segments line up and players switch cleanly: forced by
+		// time (exact for 29.97 fps too), a fixed GOP of the same length, no
+		// extra keyframes on scene cuts, and forced frames made IDR, not
+		// just I.
+		"-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeEvery),
+		"-g", strconv.Itoa(GOPSize(plan.FrameRate)), "-sc_threshold", "0", "-forced-idr", "1",
+	}
+	if plan.ToneMap {
+		// Say what the tone mapping made: SDR BT.709, not the source's HDR.
+		args = append(args, "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
+	}
+	// Capped CRF: constant quality, but never above the rung's peak rate,
+	// so BANDWIDTH stays near what the rung promises.
+	for i, r := range plan.Rungs {
+		args = append(args,
+			fmt.Sprintf("-crf:v:%d", i), strconv.Itoa(r.CRF),
+			fmt.Sprintf("-maxrate:v:%d", i), kbps(r.MaxRate),
+			fmt.Sprintf("-bufsize:v:%d", i), kbps(r.BufSize),
+		)
+	}
+	return args
+}
+
+// streamMap returns the -var_stream_map: "v:0,a:0,name:360p v:1,a:1,name:720p",
+// or "a:0,name:audio" for audio only.
+func streamMap(rungs []Rung, audio, video bool) string {
+	vs := make([]string, len(rungs))
+	for i, r := range rungs {
+		var parts []string
+		if video {
+			parts = append(parts, fmt.Sprintf("v:%d", i))
+		}
+		if audio {
+			parts = append(parts, fmt.Sprintf("a:%d", i))
+		}
+		vs[i] = strings.Join(append(parts, "name:"+r.Name), ",")
+	}
+	return strings.Join(vs, " ")
+}
+
+// kbps formats bits/s as ffmpeg's "800k".
+func kbps(bits int) string {
+	return strconv.Itoa(int(math.Round(float64(bits)/1000))) + "k"
+}
+
+// PosterArgs returns the arguments of the ffmpeg command that writes one
+// JPEG frame, taken at second at, of size w×h to out, made as the
+// renditions are (deinterlaced, tone-mapped). A separate command rather
+// than a branch of the ladder's graph: seeking straight to one frame costs
+// a fraction of a second, and a poster branch would have to pass every
+// frame through a select filter and an extra output.
+func PosterArgs(input, out string, plan *Plan, at float64, w, h int) []string {
+	var chain []string
+	if plan.Deinterlace {
+		chain = append(chain, deinterlace)
+	}
+	if plan.ToneMap {
+		chain = append(chain, toneMap(&plan.Probe.Video, plan.Rungs[len(plan.Rungs)-1]))
+	}
+	// Square pixels at the display aspect, as the renditions have.
+	chain = append(chain, fmt.Sprintf("scale=%d:%d,setsar=1", w, h))
+	return []string{
+		"-nostdin", "-y", "-loglevel", "error",
+		// Seek on the input: jump to the keyframe before at, decode to at.
+		"-ss", strconv.FormatFloat(at, 'f', 3, 64),
+		"-i", inputURL(input),
+		"-map", fmt.Sprintf("0:%d", plan.Probe.Video.Index), "-map_metadata", "-1",
+		"-vf", strings.Join(chain, ","),
+		// One frame, good JPEG quality (2 is best, 31 worst), to one file.
+		"-frames:v", "1", "-q:v", "3", "-update", "1",
+		out,
+	}
+}
+
+// PosterSize returns the poster's size: the top rung's, scaled down to fit
+// 1280 pixels on its long side, which is plenty for a page's player.
+func PosterSize(rungs []Rung) (w, h int) {
+	if len(rungs) == 0 {
+		return 0, 0
+	}
+	top := rungs[len(rungs)-1]
+	w, h = top.Width, top.Height
+	if long := max(w, h); long > 1280 {
+		scale := 1280 / float64(long)
+		w, h = even(float64(w)*scale), even(float64(h)*scale)
+	}
+	return w, h
+}
+
+// waveformSize is the audio-only poster: a 16:9 picture like a video's.
+const waveformSize = "1280x720"
+
+// WaveformArgs returns the arguments of the ffmpeg command that draws the
+// waveform of an audio-only source's audio track into out, its poster.
+// A second decode, but of audio only, which takes seconds for an hour;
+// as a second output of the ladder's command it would hold back ffmpeg's
+// progress reports until the end, when showwavespic emits its picture.
+func WaveformArgs(input, out string, plan *Plan) []string {
+	return []string{
+		"-nostdin", "-y", "-loglevel", "error",
+		"-i", inputURL(input),
+		// showwavespic keeps every sample until the end: at 8 kHz mono
+		// 16-bit that is 58 MB an hour, and the picture looks the same.
+		// The square-root scale shows quiet passages too.
+		"-filter_complex", fmt.Sprintf("[0:%d]aresample=8000,aformat=sample_fmts=s16:channel_layouts=mono,"+
+			"showwavespic=s=%s:split_channels=0:scale=sqrt:draw=full:filter=peak:colors=0x4f9cf0[w]",
+			plan.Probe.Audio.Index, waveformSize),
+		"-map", "[w]", "-map_metadata", "-1",
+		// One picture, good JPEG quality (2 is best, 31 worst), to one file.
+		"-frames:v", "1", "-q:v", "3", "-update", "1",
+		out,
+	}
+}

@@ -1,0 +1,236 @@
+package ffmpeg
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"reel"
+	"reel/hls"
+)
+
+// finishPlaylists turns what ffmpeg wrote into the published layout. It
+// works around ffmpeg 5.1 naming each variant's init segment
+// init_<name>.mp4 when there are several variants (see Args): it renames
+// them init.mp4 and points the playlist's EXT-X-MAP at the new name. And
+// it makes the EVENT playlists ffmpeg wrote while encoding VOD playlists,
+// now that they are complete.
+func finishPlaylists(outDir string, rungs []Rung) error {
+	for _, r := range rungs {
+		dir := filepath.Join(outDir, r.Name)
+		name := filepath.Join(dir, mediaPlaylist)
+		data, err := os.ReadFile(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // ffmpeg wrote nothing for this rung; measuring says so
+		} else if err != nil {
+			return fmt.Errorf("read media playlist: %w", err)
+		}
+		if len(rungs) > 1 {
+			old := "init_" + r.Name + ".mp4"
+			if err := os.Rename(filepath.Join(dir, old), filepath.Join(dir, initSegment)); err != nil {
+				return fmt.Errorf("rename init segment: %w", err)
+			}
+			from, to := []byte(`#EXT-X-MAP:URI="`+old+`"`), []byte(`#EXT-X-MAP:URI="`+initSegment+`"`)
+			if n := bytes.Count(data, from); n != 1 {
+				return fmt.Errorf("%s: found %d EXT-X-MAP lines naming %s, want 1", name, n, old)
+			}
+			data = bytes.Replace(data, from, to, 1)
+		}
+		data = bytes.Replace(data, []byte("#EXT-X-PLAYLIST-TYPE:EVENT\n"), []byte("#EXT-X-PLAYLIST-TYPE:VOD\n"), 1)
+		if err := writeFileAtomic(name, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measure reads each rendition's playlist and segment sizes and returns
+// the renditions as published, the master's variants, and the duration
+// the renditions hold (the longest).
+func measure(outDir string, plan *Plan) ([]reel.Rendition, []hls.Variant, float64, error) {
+	fsys := os.DirFS(outDir)
+	// A rounded rate reads better in JSON; FRAME-RATE has 3 decimals anyway.
+	fps := math.Round(plan.FrameRate.Float()*1000) / 1000
+	var renditions []reel.Rendition
+	var variants []hls.Variant
+	var duration float64
+	for _, r := range plan.Rungs {
+		uri := r.Name + "/" + mediaPlaylist
+		m, err := hls.Measure(fsys, uri)
+		if err != nil {
+			return nil, nil, duration, fmt.Errorf("measure %s: %w", r.Name, err)
+		}
+		duration = max(duration, m.Duration)
+		renditions = append(renditions, reel.Rendition{
+			Name: r.Name, Width: r.Width, Height: r.Height,
+			Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth,
+			Codecs: m.Codecs, FrameRate: fps,
+		})
+		variants = append(variants, hls.Variant{
+			URI: uri, Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth,
+			Codecs: m.Codecs, Width: r.Width, Height: r.Height, FrameRate: fps,
+		})
+	}
+	return renditions, variants, duration, nil
+}
+
+// writeIFramePlaylists writes OUT/<rung>/iframes.m3u8 for every video
+// rendition, from the moof boxes of the segments ffmpeg wrote, and returns
+// the master's entries for them. variants are the measured renditions, in
+// the order of plan.Rungs.
+func writeIFramePlaylists(outDir string, plan *Plan, variants []hls.Variant) ([]hls.IFrameVariant, error) {
+	if plan.AudioOnly {
+		return nil, nil
+	}
+	fsys := os.DirFS(outDir)
+	var out []hls.IFrameVariant
+	for i, r := range plan.Rungs {
+		idx, err := hls.IFrames(fsys, r.Name+"/"+mediaPlaylist)
+		if err != nil {
+			return nil, fmt.Errorf("I-frames of %s: %w", r.Name, err)
+		}
+		var b bytes.Buffer
+		if err := hls.WriteIFramePlaylist(&b, idx); err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(filepath.Join(outDir, r.Name, iframePlaylist), b.Bytes()); err != nil {
+			return nil, err
+		}
+		// The video's codec alone: I-frame playlists carry no audio.
+		codecs, _, _ := strings.Cut(variants[i].Codecs, ",")
+		out = append(out, hls.IFrameVariant{
+			URI: r.Name + "/" + iframePlaylist, Bandwidth: idx.Bandwidth, AverageBandwidth: idx.AverageBandwidth,
+			Codecs: codecs, Width: r.Width, Height: r.Height,
+		})
+	}
+	return out, nil
+}
+
+// writeStoryboard tiles the thumbnails ffmpeg wrote into sprite sheets
+// and writes their cues, for a video of duration seconds, if the plan
+// has a storyboard.
+func writeStoryboard(outDir string, plan *Plan, duration float64) error {
+	if plan.Storyboard == nil {
+		return nil
+	}
+	rawName := filepath.Join(outDir, storyboardRaw)
+	defer os.Remove(rawName)
+	raw, err := os.Open(rawName)
+	if err != nil {
+		return fmt.Errorf("storyboard: %w", err)
+	}
+	defer raw.Close()
+	fi, err := raw.Stat()
+	if err != nil {
+		return fmt.Errorf("storyboard: %w", err)
+	}
+	n, err := plan.Storyboard.WriteSheets(bufio.NewReader(raw), fi.Size(), outDir)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := plan.Storyboard.WriteVTT(&b, n, duration); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(outDir, StoryboardVTT), b.Bytes())
+}
+
+// checkPoster checks that ffmpeg wrote a poster.
+func checkPoster(name string) error {
+	fi, err := os.Stat(name)
+	if err == nil && fi.Size() == 0 {
+		err = errors.New("empty file")
+	}
+	if err != nil {
+		return fmt.Errorf("poster: %w", err)
+	}
+	return nil
+}
+
+// poster writes the poster: for a video, a frame from posterAt into the
+// source, or its first frame if seeking there yields nothing (a source
+// whose index overstates its length); for audio only, the waveform.
+func (t *Transcoder) poster(ctx context.Context, input, out string, plan *Plan) error {
+	var tries [][]string
+	if plan.AudioOnly {
+		tries = append(tries, WaveformArgs(input, out, plan))
+	} else {
+		w, h := PosterSize(plan.Rungs)
+		for _, at := range []float64{posterAt * plan.Probe.Duration, 0} {
+			tries = append(tries, PosterArgs(input, out, plan, at, w, h))
+		}
+	}
+	var err error
+	for _, args := range tries {
+		os.Remove(out) // so a stale file never passes for a new one
+		if _, err = t.run(ctx, t.ffmpeg(), args, nil); err == nil {
+			if err = checkPoster(out); err == nil {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return reel.WrapError(reel.EINTERNAL, "Could not make the poster.", exit)
+	}
+	return fmt.Errorf("poster: %w", err)
+}
+
+// writeMaster writes the master playlist.
+func writeMaster(name string, variants []hls.Variant, iframes []hls.IFrameVariant) error {
+	var b bytes.Buffer
+	if err := hls.WriteMaster(&b, variants, iframes...); err != nil {
+		return err
+	}
+	return writeFileAtomic(name, b.Bytes())
+}
+
+// writeFileAtomic writes data to a temporary file next to name and renames
+// it into place, so nobody ever reads half a playlist.
+func writeFileAtomic(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+func rungNames(rungs []Rung) []string {
+	names := make([]string, len(rungs))
+	for i, r := range rungs {
+		names[i] = fmt.Sprintf("%s %dx%d", r.Name, r.Width, r.Height)
+	}
+	return names
+}
+
+func warningCodes(ws []reel.MediaWarning) []string {
+	codes := make([]string, len(ws))
+	for i, w := range ws {
+		codes[i] = w.Code
+	}
+	return codes
+}
