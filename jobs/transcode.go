@@ -1,0 +1,258 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"reel"
+)
+
+// TranscodeArgs are the arguments of the transcode job.
+type TranscodeArgs struct {
+	VideoID string `json:"video_id"`
+}
+
+// Kind names the job in River's table.
+func (TranscodeArgs) Kind() string { return "transcode" }
+
+// InsertOpts retries a failed transcode twice: enough for a worker crash or
+// a store hiccup, and a bad source fails on its first attempt anyway.
+func (TranscodeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+
+// TranscodeWorker turns a video's original into its HLS outputs.
+type TranscodeWorker struct {
+	river.WorkerDefaults[TranscodeArgs]
+
+	Videos     reel.VideoStore
+	Originals  reel.BlobStore
+	Outputs    reel.BlobStore
+	Transcoder reel.Transcoder
+	// WorkDir holds each job's ffmpeg output until it is uploaded.
+	WorkDir string
+	// Limit is the longest one transcode may run, whatever the source.
+	Limit time.Duration
+	// LimitFactor, if positive, also bounds a transcode to this many times
+	// the source's duration (plus StallTimeout for the start).
+	LimitFactor float64
+	// StallTimeout, if positive, cancels and retries a transcode whose
+	// progress has not advanced for this long.
+	StallTimeout time.Duration
+	Logger       *slog.Logger
+}
+
+// Why a transcode's context was cancelled, besides River's own reasons.
+var (
+	errDeleted    = errors.New("video deleted")
+	errSuperseded = errors.New("a newer job transcodes this video")
+)
+
+// Timeout bounds one attempt.
+func (w *TranscodeWorker) Timeout(*river.Job[TranscodeArgs]) time.Duration { return w.Limit }
+
+// Work transcodes the video, uploads the outputs master playlist last, and
+// marks the video ready; or failed, with a reason, when retrying cannot help.
+func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs]) error {
+	id := job.Args.VideoID
+	log := w.Logger.With("video", id, "job", job.ID, "attempt", job.Attempt)
+	v, err := w.Videos.Video(ctx, id)
+	if reel.ErrorCode(err) == reel.ENOTFOUND {
+		return nil // deleted while queued
+	} else if err != nil {
+		return err
+	}
+	if v.JobID != 0 && v.JobID != job.ID {
+		log.Info("job superseded: the video was requeued")
+		return nil
+	}
+
+	processing, zero := reel.StatusProcessing, 0.0
+	if _, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Status: &processing, Progress: &zero}); err != nil {
+		return ignoreNotFound(err)
+	}
+
+	// A deleted or requeued video cancels its transcode: progress updates
+	// find it gone, or find another job's id on it.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	dog := startWatchdog(w.StallTimeout, cancel)
+	defer dog.stop()
+	store := throttle(time.Second, func(p float64) {
+		u, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Progress: &p})
+		if reel.ErrorCode(err) == reel.ENOTFOUND {
+			cancel(errDeleted)
+		} else if err == nil && u.JobID != 0 && u.JobID != job.ID {
+			cancel(errSuperseded)
+		}
+	})
+
+	input, err := w.input(ctx, v)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(w.WorkDir, "transcode-"+id+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// Segments are published while ffmpeg encodes, once it has planned.
+	var pub *publisher
+	var publishing sync.WaitGroup
+	pubCtx, stopPublishing := context.WithCancel(ctx)
+	defer stopPublishing()
+
+	start := time.Now()
+	res, err := w.Transcoder.Transcode(ctx, reel.TranscodeRequest{
+		Input:     input,
+		OutputDir: dir,
+		Progress: func(p float64) {
+			dog.observe(p)
+			store(p)
+		},
+		Started: func(duration float64) {
+			if w.LimitFactor > 0 {
+				dog.limit(time.Duration(w.LimitFactor*duration*float64(time.Second)) + w.StallTimeout)
+			}
+		},
+		Planned: func(renditions []reel.Rendition) {
+			pub = newPublisher(w.Outputs, id, dir, renditions, func() {
+				yes := true
+				w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Playable: &yes})
+				log.Info("playable", "seconds", time.Since(start).Seconds())
+			})
+			publishing.Add(1)
+			go func() {
+				defer publishing.Done()
+				pub.run(pubCtx, time.Second)
+			}()
+		},
+		Report: func(warnings []reel.MediaWarning) {
+			if _, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Warnings: nonNil(warnings)}); err != nil {
+				log.Warn("store media report", "err", err)
+			}
+		},
+	})
+	stopPublishing()
+	publishing.Wait()
+	if err != nil {
+		cause := context.Cause(ctx)
+		switch {
+		case errors.Is(cause, errDeleted) || w.gone(ctx, id):
+			log.Info("transcode stopped: video deleted")
+			return nil
+		case errors.Is(cause, errSuperseded):
+			log.Info("transcode stopped: " + cause.Error())
+			return nil
+		case errors.Is(cause, errStalled), errors.Is(cause, errTooSlow):
+			err = reel.WrapError(reel.EINTERNAL, cause.Error(), err)
+		}
+		return w.fail(ctx, log, job, err)
+	}
+	log.Info("transcoded", "seconds", time.Since(start).Seconds(), "renditions", len(res.Renditions))
+
+	if pub == nil {
+		pub = newPublisher(w.Outputs, id, dir, nil, nil)
+	}
+	if err := pub.finish(ctx); err != nil {
+		return w.fail(ctx, log, job, err)
+	}
+	ready, one, yes := reel.StatusReady, 1.0, true
+	_, err = w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{
+		Status: &ready, Progress: &one, Playable: &yes, Duration: &res.Duration,
+		Width: &res.Width, Height: &res.Height, Renditions: res.Renditions, Warnings: nonNil(res.Warnings),
+	})
+	if reel.ErrorCode(err) == reel.ENOTFOUND {
+		// Deleted while uploading: the delete may have run before our last
+		// Put, so remove what we wrote.
+		return w.Outputs.DeletePrefix(context.WithoutCancel(ctx), reel.OutputPrefix(id))
+	}
+	return err
+}
+
+// input returns what ffmpeg should read: the original's file when the
+// store is local, otherwise a presigned URL.
+func (w *TranscodeWorker) input(ctx context.Context, v *reel.Video) (string, error) {
+	switch s := w.Originals.(type) {
+	case reel.LocalBlobStore:
+		return s.LocalPath(v.OriginalKey), nil
+	case reel.PresignedBlobStore:
+		return s.PresignGet(ctx, v.OriginalKey, 12*time.Hour)
+	}
+	return "", fmt.Errorf("originals store %T can be read neither locally nor by URL", w.Originals)
+}
+
+// fail records why the transcode failed. A bad source fails the video now
+// and cancels the job; any other error is retried by River until the last
+// attempt, which fails the video.
+func (w *TranscodeWorker) fail(ctx context.Context, log *slog.Logger, job *river.Job[TranscodeArgs], err error) error {
+	final := reel.ErrorCode(err) == reel.EINVALID || job.Attempt >= job.MaxAttempts
+	log.Warn("transcode failed", "final", final, "err", err)
+	if !final {
+		queued := reel.StatusQueued
+		w.Videos.UpdateVideo(context.WithoutCancel(ctx), job.Args.VideoID, reel.VideoUpdate{Status: &queued})
+		return err
+	}
+	// Nothing of a failed video is worth keeping, early segments included.
+	if err := w.Outputs.DeletePrefix(context.WithoutCancel(ctx), reel.OutputPrefix(job.Args.VideoID)); err != nil {
+		log.Error("delete outputs of a failed video", "err", err)
+	}
+	failed, no := reel.StatusFailed, false
+	msg := "Transcoding failed after several attempts; the operator's log has the details."
+	var rerr *reel.Error
+	if errors.As(err, &rerr) {
+		msg = rerr.Message
+	}
+	detail := err.Error()
+	var tail interface{ StderrTail() string }
+	if errors.As(err, &tail) {
+		detail = tail.StderrTail()
+	}
+	_, uerr := w.Videos.UpdateVideo(context.WithoutCancel(ctx), job.Args.VideoID,
+		reel.VideoUpdate{Status: &failed, Playable: &no, Error: &msg, ErrorDetail: &detail})
+	if uerr != nil && reel.ErrorCode(uerr) != reel.ENOTFOUND {
+		return uerr
+	}
+	return river.JobCancel(err)
+}
+
+// throttle returns a progress func that passes at most one value per
+// interval on to f, and always the final 1.
+func throttle(interval time.Duration, f func(float64)) func(float64) {
+	var last time.Time
+	return func(p float64) {
+		if now := time.Now(); now.Sub(last) >= interval || p >= 1 {
+			last = now
+			f(p)
+		}
+	}
+}
+
+// gone reports whether the video was deleted: then a failed or cancelled
+// transcode is no failure at all.
+func (w *TranscodeWorker) gone(ctx context.Context, id string) bool {
+	_, err := w.Videos.Video(context.WithoutCancel(ctx), id)
+	return reel.ErrorCode(err) == reel.ENOTFOUND
+}
+
+// nonNil returns w, or an empty report for nil, which VideoUpdate would
+// read as "unchanged".
+func nonNil(w []reel.MediaWarning) []reel.MediaWarning {
+	if w == nil {
+		return []reel.MediaWarning{}
+	}
+	return w
+}
+
+func ignoreNotFound(err error) error {
+	if reel.ErrorCode(err) == reel.ENOTFOUND {
+		return nil
+	}
+	return err
+}
