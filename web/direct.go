@@ -1,0 +1,321 @@
+package web
+
+// Direct uploads send the bytes of a video straight to the originals
+// bucket, never through reel: reel starts an S3 multipart upload and hands
+// out a presigned URL per part, the client PUTs the parts, then tells reel
+// their ETags and reel completes the upload and queues the transcode. It
+// needs an S3 originals store (s3://...); with a disk store the endpoints
+// answer 409.
+//
+// 1. Create the video and the upload; "size" is the file's exact length:
+//
+//	curl -s -X POST http://localhost:8080/api/videos/direct \
+//	  -H 'Content-Type: application/json' \
+//	  -d '{"filename": "clip.mp4", "size": 26214400, "title": "My clip", "content_type": "video/mp4"}'
+//
+//	{"video": {"id": "k3x9...", "status": "uploading", ...},
+//	 "upload_id": "...", "part_size": 8388608,
+//	 "parts": [{"part_number": 1, "url": "https://bucket.s3.../k3x9.../original?partNumber=1&uploadId=...&X-Amz-Signature=..."}, ...],
+//	 "expires_at": "2025-01-02T15:04:05Z", "complete_url": "/api/videos/k3x9.../complete"}
+//
+// 2. PUT bytes [(n-1)*part_size, n*part_size) of the file to the URL of
+// part n (the last part takes the rest), in any order or in parallel,
+// before expires_at, and keep each answer's ETag header. Send each part
+// with a Content-Length (a file, not a pipe: S3 refuses chunked bodies).
+//
+// 3. Complete with the ETags:
+//
+//	curl -s -X POST http://localhost:8080/api/videos/k3x9.../complete \
+//	  -H 'Content-Type: application/json' \
+//	  -d '{"parts": [{"part_number": 1, "etag": "\"9b2cf535f27731c974343645a3985328\""}, ...]}'
+//
+// All three steps for a file f, with curl and jq:
+//
+//	curl -s -X POST http://localhost:8080/api/videos/direct -H 'Content-Type: application/json' \
+//	  -d "{\"filename\": \"$f\", \"size\": $(stat -c %s "$f")}" > upload.json
+//	split -b "$(jq .part_size upload.json)" -d -a 5 "$f" part.
+//	jq -r '.parts[] | "\(.part_number) \(.url)"' upload.json | while read -r n url; do
+//	  etag=$(curl -sf -T "part.$(printf %05d $((n - 1)))" -D - -o /dev/null "$url" |
+//	    tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+//	  jq -n --argjson n "$n" --arg etag "$etag" '{part_number: $n, etag: $etag}'
+//	done | jq -s '{parts: .}' > complete.json
+//	curl -s -X POST "http://localhost:8080$(jq -r .complete_url upload.json)" \
+//	  -H 'Content-Type: application/json' -d @complete.json
+//
+// The answer is the video, now queued for transcoding. Wrong or missing
+// ETags answer 400 and leave the upload as it is, so the client can
+// upload the missing parts and complete again until the URLs expire;
+// after that the sweep of abandoned uploads (--abandon-after) aborts it.
+// Browsers can read the ETag header only if the bucket's CORS rules
+// expose it (ExposeHeaders: ETag) and allow PUT from the page's origin.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"reel"
+)
+
+// DirectUploadTTL is how long the part URLs of a direct upload stay
+// valid. Abandoned uploads must not be swept before it passes.
+const DirectUploadTTL = 24 * time.Hour
+
+// Limits of direct uploads.
+const (
+	directMinPartSize = 8 << 20  // S3 wants 5 MiB; 8 MiB as reel's own uploads use
+	directPartUnit    = 1 << 20  // part sizes are whole MiB
+	directPlanParts   = 9_500    // parts planned: headroom below S3's 10,000
+	directMaxParts    = 10_000   // S3's limit of parts per upload
+	maxDirectBody     = 64 << 10 // the create request's JSON
+	maxCompleteBody   = 2 << 20  // 10,000 parts of about 80 bytes each
+)
+
+// directCreateRequest is the body of POST /api/videos/direct.
+type directCreateRequest struct {
+	Filename    string `json:"filename"`
+	Size        int64  `json:"size"`
+	Title       string `json:"title"`
+	ContentType string `json:"content_type"`
+}
+
+// directPartJSON is where to PUT one part.
+type directPartJSON struct {
+	Number int    `json:"part_number"`
+	URL    string `json:"url"`
+}
+
+// directCreateResponse is the answer to POST /api/videos/direct.
+type directCreateResponse struct {
+	Video       videoJSON        `json:"video"`
+	UploadID    string           `json:"upload_id"`
+	PartSize    int64            `json:"part_size"`
+	Parts       []directPartJSON `json:"parts"`
+	ExpiresAt   time.Time        `json:"expires_at"`
+	CompleteURL string           `json:"complete_url"`
+}
+
+// directPartSize returns the part size of a direct upload of size bytes:
+// max(8 MiB, ceil(size/9500)) in whole MiB, so that any size an S3 object
+// can have fits in fewer than 10,000 parts.
+func directPartSize(size int64) int64 {
+	ps := max(directMinPartSize, (size+directPlanParts-1)/directPlanParts)
+	return (ps + directPartUnit - 1) / directPartUnit * directPartUnit
+}
+
+// handleDirectCreate creates a video waiting for a direct upload and the
+// multipart upload of its original, and answers 201 with presigned part
+// URLs (see the top of this file).
+func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
+	store, ok := s.Originals.(reel.MultipartBlobStore)
+	if !ok {
+		s.error(w, r, reel.Errorf(reel.ECONFLICT, "Direct uploads need an S3 originals store."))
+		return
+	}
+	var req directCreateRequest
+	if err := decodeJSON(w, r, maxDirectBody, &req); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	switch {
+	case req.Size <= 0:
+		s.error(w, r, reel.Errorf(reel.EINVALID, "The size must be the file's exact length in bytes, more than 0."))
+		return
+	case req.Size > s.MaxUploadSize:
+		s.error(w, r, s.tooLarge())
+		return
+	case len(req.Title) > maxTitleBytes:
+		s.error(w, r, reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", maxTitleBytes))
+		return
+	}
+
+	ctx := r.Context()
+	id := reel.NewID()
+	v := reel.Video{
+		ID:          id,
+		Title:       strings.TrimSpace(reel.Sanitize(req.Title, maxTitleBytes)),
+		Status:      reel.StatusUploading,
+		Filename:    cleanFilename(req.Filename),
+		ContentType: reel.Sanitize(req.ContentType, 100),
+		Size:        req.Size, // declared; Enqueue records the real size
+		OriginalKey: reel.OriginalKey(id),
+	}
+	uploadID, err := store.CreateMultipart(ctx, v.OriginalKey)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v.UploadID = uploadID
+	// From here on, a failure aborts the upload: no row points at it.
+	abort := func(err error) {
+		if aerr := store.AbortMultipart(context.WithoutCancel(ctx), v.OriginalKey, uploadID); aerr != nil {
+			s.Logger.Error("abort direct upload", "video", id, "err", aerr)
+		}
+		s.error(w, r, err)
+	}
+
+	partSize := directPartSize(req.Size)
+	n := int((req.Size + partSize - 1) / partSize)
+	expires := s.Now().Add(DirectUploadTTL).Truncate(time.Second).UTC()
+	parts := make([]directPartJSON, n)
+	for i := range parts {
+		u, err := store.PresignPart(ctx, v.OriginalKey, uploadID, i+1, DirectUploadTTL)
+		if err != nil {
+			abort(err)
+			return
+		}
+		parts[i] = directPartJSON{Number: i + 1, URL: u}
+	}
+	if err := s.Videos.CreateVideo(ctx, &v); err != nil {
+		abort(err)
+		return
+	}
+	s.Logger.Info("direct upload started", "video", id, "bytes", req.Size, "parts", n)
+	s.json(w, http.StatusCreated, directCreateResponse{
+		Video: s.videoJSON(r, &v), UploadID: uploadID, PartSize: partSize, Parts: parts,
+		ExpiresAt: expires, CompleteURL: "/api/videos/" + id + "/complete",
+	})
+}
+
+// directCompleteRequest is the body of POST /api/videos/{id}/complete.
+type directCompleteRequest struct {
+	Parts []reel.CompletedPart `json:"parts"`
+}
+
+// handleDirectComplete completes the direct upload of a video with the
+// ETags of its parts, then queues the transcode, and answers 200 with the
+// video. Wrong parts answer 400 and leave the upload open for another try.
+func (s *Server) handleDirectComplete(w http.ResponseWriter, r *http.Request) {
+	v, err := s.video(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	store, ok := s.Originals.(reel.MultipartBlobStore)
+	if !ok {
+		s.error(w, r, reel.Errorf(reel.ECONFLICT, "Direct uploads need an S3 originals store."))
+		return
+	}
+	if v.Status != reel.StatusUploading || v.UploadID == "" {
+		s.error(w, r, reel.Errorf(reel.ECONFLICT, "The video is not waiting for a direct upload; it is %s.", v.Status))
+		return
+	}
+	var req directCompleteRequest
+	if err := decodeJSON(w, r, maxCompleteBody, &req); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	parts, err := checkParts(req.Parts)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+
+	ctx := r.Context()
+	size, err := store.CompleteMultipart(ctx, v.OriginalKey, v.UploadID, parts)
+	if reel.ErrorCode(err) == reel.EINVALID {
+		// An earlier completion may have succeeded and failed only to
+		// queue; then the upload is gone but the original is there.
+		if b, oerr := s.Originals.Open(ctx, v.OriginalKey); oerr == nil {
+			size, err = b.Size(), nil
+			b.Close()
+		}
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if size > s.MaxUploadSize {
+		// The part URLs cannot cap what a client PUTs: check the sum.
+		s.rejectDirect(ctx, v, reel.Errorf(reel.ETOOLARGE, "The file is %d bytes, larger than the limit of %d bytes.", size, s.MaxUploadSize))
+		s.error(w, r, s.tooLarge())
+		return
+	}
+	if v, err = s.Videos.Enqueue(ctx, v.ID, size, nil); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// The upload is over; a failure to say so only leaves a stale id on a
+	// queued video, which nothing reads.
+	empty := ""
+	if _, err := s.Videos.UpdateVideo(context.WithoutCancel(ctx), v.ID, reel.VideoUpdate{UploadID: &empty}); err != nil {
+		s.Logger.Warn("clear upload id", "video", v.ID, "err", err)
+	}
+	v.UploadID = ""
+	s.Logger.Info("direct upload complete", "video", v.ID, "bytes", size)
+	s.json(w, http.StatusOK, s.videoJSON(r, v))
+}
+
+// rejectDirect removes the completed original of a video that may not be
+// kept and marks the video failed with the reason.
+func (s *Server) rejectDirect(ctx context.Context, v *reel.Video, reason error) {
+	ctx = context.WithoutCancel(ctx)
+	if err := s.Originals.Delete(ctx, v.OriginalKey); err != nil {
+		s.Logger.Error("delete rejected original", "video", v.ID, "err", err)
+	}
+	failed, msg, empty := reel.StatusFailed, reel.ErrorMessage(reason), ""
+	if _, err := s.Videos.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Status: &failed, Error: &msg, UploadID: &empty}); err != nil {
+		s.Logger.Error("mark rejected video failed", "video", v.ID, "err", err)
+	}
+}
+
+// checkParts returns the parts sorted by number, as S3 wants them, or an
+// EINVALID error for an empty list, a number out of range, a number
+// given twice or a missing ETag.
+func checkParts(parts []reel.CompletedPart) ([]reel.CompletedPart, error) {
+	if len(parts) == 0 || len(parts) > directMaxParts {
+		return nil, reel.Errorf(reel.EINVALID, "parts must list 1 to %d parts, each with its part_number and etag.", directMaxParts)
+	}
+	parts = slices.Clone(parts)
+	slices.SortFunc(parts, func(a, b reel.CompletedPart) int { return a.Number - b.Number })
+	for i, p := range parts {
+		switch {
+		case p.Number < 1 || p.Number > directMaxParts:
+			return nil, reel.Errorf(reel.EINVALID, "part_number %d is outside 1 to %d.", p.Number, directMaxParts)
+		case i > 0 && parts[i-1].Number == p.Number:
+			return nil, reel.Errorf(reel.EINVALID, "Part %d is listed twice.", p.Number)
+		case strings.TrimSpace(p.ETag) == "" || len(p.ETag) > 200:
+			return nil, reel.Errorf(reel.EINVALID, "Part %d has no valid etag: give the ETag header of its PUT answer.", p.Number)
+		}
+	}
+	return parts, nil
+}
+
+// decodeJSON reads one JSON object of at most limit bytes from the body
+// into v, refusing unknown fields and trailing data with a clear EINVALID
+// error, and an overlong body with ETOOLARGE.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		return reel.Errorf(reel.EINVALID, "The request body has data after the JSON object.")
+	}
+	var maxBytes *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &maxBytes):
+		return reel.Errorf(reel.ETOOLARGE, "The request body is larger than %d bytes.", limit)
+	case errors.Is(err, io.EOF):
+		return reel.Errorf(reel.EINVALID, "The request body is empty: send a JSON object.")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return reel.WrapError(reel.EINVALID, "The request body is not valid JSON.", err)
+	case errors.As(err, &typ) && typ.Field != "":
+		return reel.WrapError(reel.EINVALID, fmt.Sprintf("The field %q has the wrong type.", typ.Field), err)
+	case errors.As(err, &typ):
+		return reel.WrapError(reel.EINVALID, "The request body must be a JSON object.", err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no error type for it; the message is stable.
+		return reel.WrapError(reel.EINVALID, "The request has an "+strings.TrimPrefix(err.Error(), "json: ")+".", err)
+	}
+	return reel.WrapError(reel.EINVALID, "The request body is not the JSON object expected.", err)
+}

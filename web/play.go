@@ -1,0 +1,209 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"reel"
+)
+
+// mediaTypes are the Content-Types Apple's HLS spec asks for, by extension.
+var mediaTypes = map[string]string{
+	".m3u8": "application/vnd.apple.mpegurl",
+	".m4s":  "video/iso.segment",
+	".mp4":  "video/mp4",
+	".jpg":  "image/jpeg",
+	".vtt":  "text/vtt; charset=utf-8",
+}
+
+// fileName is what one element of a path under a video's prefix may be:
+// letters, digits, '_', '-', '.', not starting with a dot.
+var fileName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$`)
+
+// handlePlay serves a video's outputs to players. The token is checked
+// before anything else, so a bad one costs no storage access. Playlists
+// are small and read often: they are held in memory and gzipped; segments
+// are immutable and streamed from the store with Range support.
+func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
+	s.cors(w)
+	id, file := r.PathValue("id"), r.PathValue("file")
+	if err := s.Signer.Verify(r.PathValue("token"), id, s.Now()); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ctype, ok := mediaTypes[path.Ext(file)]
+	if !ok || !validFile(file) {
+		s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such file."))
+		return
+	}
+	key := reel.OutputPrefix(id) + file
+	w.Header().Set("Content-Type", ctype)
+	if strings.HasSuffix(file, ".m3u8") {
+		s.servePlaylist(w, r, key)
+		return
+	}
+	b, err := s.Outputs.Open(r.Context(), key)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	defer b.Close()
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	var content io.ReadSeeker = b
+	if f, ok := b.(interface{ OSFile() *os.File }); ok {
+		content = f.OSFile() // a local file goes out with sendfile(2)
+	}
+	http.ServeContent(w, r, "", b.ModTime(), content)
+}
+
+func validFile(file string) bool {
+	for _, elem := range strings.Split(file, "/") {
+		if !fileName.MatchString(elem) {
+			return false
+		}
+	}
+	return true
+}
+
+// servePlaylist answers from the in-memory cache, gzipped when the client
+// takes it. A finished media playlist never changes, but is cached only
+// for a minute so that another node's delete is seen soon; others for
+// seconds, as they change while a video is published.
+func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request, key string) {
+	p, err := s.playlists.get(key, func() (*playlist, error) {
+		b, err := s.Outputs.Open(r.Context(), key)
+		if err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		body, err := io.ReadAll(io.LimitReader(b, 16<<20))
+		if err != nil {
+			return nil, err
+		}
+		return newPlaylist(body, b.ModTime()), nil
+	})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// A finished media playlist stays as it is; a master playlist or an
+	// EVENT playlist still growing may change within seconds.
+	if p.final {
+		w.Header().Set("Cache-Control", "public, max-age=60")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=2")
+	}
+	w.Header().Add("Vary", "Accept-Encoding")
+	body := p.body
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		body = p.gzipped
+	}
+	http.ServeContent(w, r, "", p.modTime, bytes.NewReader(body))
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, enc := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(enc), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// cors lets players on any allowed origin fetch playlists and segments.
+func (s *Server) cors(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", s.AllowOrigin)
+	if s.AllowOrigin != "*" {
+		h.Add("Vary", "Origin")
+	}
+	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges")
+}
+
+func (s *Server) handlePlayPreflight(w http.ResponseWriter, r *http.Request) {
+	s.cors(w)
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Range")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// playlist is one cached playlist in both encodings.
+type playlist struct {
+	body, gzipped []byte
+	final         bool // a media playlist with EXT-X-ENDLIST
+	modTime       time.Time
+	loaded        time.Time
+}
+
+// changingTTL is how long a playlist that may still change is cached.
+const changingTTL = 2 * time.Second
+
+func newPlaylist(body []byte, modTime time.Time) *playlist {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level cannot fail
+	zw.Write(body)
+	zw.Close()
+	final := bytes.Contains(body, []byte("#EXT-X-ENDLIST"))
+	return &playlist{body: body, gzipped: buf.Bytes(), final: final, modTime: modTime, loaded: time.Now()}
+}
+
+// playlistCache holds up to max playlists, each for at most ttl.
+type playlistCache struct {
+	mu    sync.Mutex
+	max   int
+	ttl   time.Duration
+	items map[string]*playlist
+}
+
+func newPlaylistCache(max int, ttl time.Duration) *playlistCache {
+	return &playlistCache{max: max, ttl: ttl, items: make(map[string]*playlist)}
+}
+
+// get returns the cached playlist under key, loading it on a miss.
+func (c *playlistCache) get(key string, load func() (*playlist, error)) (*playlist, error) {
+	c.mu.Lock()
+	p, ok := c.items[key]
+	c.mu.Unlock()
+	if ok && (time.Since(p.loaded) < changingTTL || p.final && time.Since(p.loaded) < c.ttl) {
+		return p, nil
+	}
+	p, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.items) >= c.max {
+		// Full: drop an arbitrary entry. Playlists are cheap to reload and
+		// a map's order is random enough to spread the misses.
+		for k := range c.items {
+			delete(c.items, k)
+			break
+		}
+	}
+	c.items[key] = p
+	return p, nil
+}
+
+// forget drops every playlist under prefix.
+func (c *playlistCache) forget(prefix string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.items {
+		if strings.HasPrefix(k, prefix) {
+			delete(c.items, k)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+// Package web is reel's HTTP face: the REST API under /api/, signed HLS
+// delivery under /play/ and the web page at /. It is the only package that
+// maps the domain's error codes to HTTP status codes.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"time"
+
+	"reel"
+)
+
+//go:embed static
+var static embed.FS
+
+// JobCanceler cancels a video's transcode job when the video is deleted.
+type JobCanceler interface {
+	Cancel(ctx context.Context, jobID int64) error
+}
+
+// Server holds what the handlers need. Set the fields, then call Handler.
+type Server struct {
+	Videos    reel.VideoStore
+	Originals reel.BlobStore
+	Outputs   reel.BlobStore
+	Signer    reel.Signer
+	Jobs      JobCanceler
+
+	// MaxUploadSize is the largest original accepted, in bytes.
+	MaxUploadSize int64
+	// AllowOrigin is the Access-Control-Allow-Origin of /play/: "*" or one
+	// origin.
+	AllowOrigin string
+	// PlaybackTTL is how long a signed playback URL stays valid.
+	PlaybackTTL time.Duration
+	// PublicURL, if set, is the base of the absolute URLs the API hands out
+	// (such as https://video.example.com); otherwise the request's host.
+	PublicURL string
+	Logger    *slog.Logger
+
+	// Hooks configures POST /api/hooks/s3 (S3 event notifications); an
+	// empty Secret disables it.
+	Hooks HookConfig
+
+	// Now returns the current time; tests move it.
+	Now func() time.Time
+
+	playlists *playlistCache
+}
+
+// Handler returns the server's routes.
+func (s *Server) Handler() http.Handler {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	s.playlists = newPlaylistCache(1024, time.Minute)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/videos", s.handleUpload)
+	mux.HandleFunc("GET /api/videos", s.handleList)
+	mux.HandleFunc("GET /api/videos/{id}", s.handleGet)
+	mux.HandleFunc("DELETE /api/videos/{id}", s.handleDelete)
+	mux.HandleFunc("POST /api/videos/{id}/retry", s.handleRetry)
+	mux.HandleFunc("POST /api/videos/direct", s.handleDirectCreate)
+	mux.HandleFunc("POST /api/videos/{id}/complete", s.handleDirectComplete)
+	mux.HandleFunc("POST /api/hooks/s3", s.S3EventHandler(s.Hooks))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such API endpoint."))
+	})
+	mux.HandleFunc("GET /play/{token}/{id}/{file...}", s.handlePlay)
+	mux.HandleFunc("OPTIONS /play/", s.handlePlayPreflight)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+
+	assets, _ := fs.Sub(static, "static") // static is embedded: Sub cannot fail
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, assets, "index.html")
+	})
+	return rejectUnclean(mux)
+}
+
+// rejectUnclean answers 404 to paths with empty, "." or ".." elements
+// instead of ServeMux's redirect to the cleaned path: no client of reel
+// sends them, and a player must never be redirected.
+func rejectUnclean(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if clean := path.Clean(p); clean != p && clean+"/" != p {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusOf maps an error code to an HTTP status.
+var statusOf = map[string]int{
+	reel.ENOTFOUND:     http.StatusNotFound,
+	reel.EINVALID:      http.StatusBadRequest,
+	reel.ECONFLICT:     http.StatusConflict,
+	reel.EUNAUTHORIZED: http.StatusUnauthorized,
+	reel.EFORBIDDEN:    http.StatusForbidden,
+	reel.EEXPIRED:      http.StatusGone,
+	reel.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	reel.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// error writes err as {"error": {"code": ..., "message": ...}}; internal
+// errors are logged and their details kept from the client.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := reel.ErrorCode(err)
+	if errors.Is(err, context.Canceled) {
+		return // the client is gone; nobody reads the answer
+	}
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusInternalServerError {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	s.json(w, status, map[string]any{"error": map[string]string{"code": code, "message": reel.ErrorMessage(err)}})
+}
+
+func (s *Server) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

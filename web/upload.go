@@ -1,0 +1,226 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+
+	"reel"
+)
+
+// Limits on what an upload may carry besides the file.
+const (
+	maxTitleBytes    = 500
+	maxFilenameBytes = 255
+	maxParts         = 16      // fields and files in one body
+	formOverhead     = 1 << 20 // headers and fields around the file
+)
+
+// errTooLarge reports a file over MaxUploadSize.
+var errTooLarge = errors.New("upload exceeds the size limit")
+
+// handleUpload streams the "file" part of a multipart/form-data body into
+// the originals store, then creates the video, queued, with its transcode
+// job. Fields may come before or after the file. It reads the body with
+// NextPart, never ParseMultipartForm, so memory stays flat whatever the
+// file's size. The row exists only once the original is complete, so a
+// failed or cut-off upload, or a crash, leaves no video behind; the store
+// removes a partial original itself, and a later failure removes a
+// complete one.
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > s.MaxUploadSize+formOverhead {
+		s.error(w, r, s.tooLarge())
+		return
+	}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		s.error(w, r, reel.Errorf(reel.EINVALID, "Send the video as multipart/form-data with a part named \"file\"."))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadSize+formOverhead)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.error(w, r, reel.WrapError(reel.EINVALID, "The multipart body is malformed.", err))
+		return
+	}
+
+	u := upload{s: s, bound: -1}
+	if r.ContentLength > 0 {
+		u.bound = min(r.ContentLength, s.MaxUploadSize)
+	}
+	err = u.read(r.Context(), mr)
+	if err == nil {
+		err = s.Videos.CreateVideo(r.Context(), &u.video)
+	}
+	if err != nil {
+		u.discard()
+		if errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
+			s.Logger.Info("upload cut off", "bytes", u.video.Size, "err", err)
+		}
+		s.error(w, r, err)
+		return
+	}
+	s.Logger.Info("uploaded", "video", u.video.ID, "bytes", u.video.Size)
+	s.json(w, http.StatusCreated, s.videoJSON(r, &u.video))
+}
+
+// upload is one POST /api/videos in progress.
+type upload struct {
+	s      *Server
+	video  reel.Video // filled as the parts arrive
+	stored bool       // the original is in the store
+	bound  int64      // the file's size at most, from Content-Length; -1 if unknown
+}
+
+// read walks the parts, storing the file, and fills u.video.
+func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return u.bodyError(err)
+		}
+		if n >= maxParts {
+			return reel.Errorf(reel.EINVALID, "The form has more than %d parts.", maxParts)
+		}
+		switch part.FormName() {
+		case "title":
+			if u.video.Title, err = readField(part, maxTitleBytes); err != nil {
+				return u.bodyError(err)
+			}
+		case "file":
+			if u.video.ID != "" {
+				return reel.Errorf(reel.EINVALID, "Send one file per upload.")
+			}
+			if err := u.storeFile(ctx, part); err != nil {
+				return err
+			}
+		default:
+			// Unknown fields are ignored, but still read within the limit.
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return u.bodyError(err)
+			}
+		}
+	}
+	if u.video.ID == "" {
+		return reel.Errorf(reel.EINVALID, "The form has no part named \"file\".")
+	}
+	return nil
+}
+
+// storeFile streams the part into the originals store.
+func (u *upload) storeFile(ctx context.Context, part *multipart.Part) error {
+	id := reel.NewID()
+	u.video.ID = id
+	u.video.Status = reel.StatusQueued
+	u.video.Filename = cleanFilename(part.FileName())
+	u.video.ContentType = reel.Sanitize(part.Header.Get("Content-Type"), 100)
+	u.video.OriginalKey = reel.OriginalKey(id)
+
+	body := &limitReader{r: part, n: u.s.MaxUploadSize}
+	var n int64
+	var err error
+	if sized, ok := u.s.Originals.(reel.SizedBlobStore); ok {
+		// The body's length bounds the file's: S3 plans its parts by it.
+		n, err = sized.PutSize(ctx, u.video.OriginalKey, body, u.bound)
+	} else {
+		n, err = u.s.Originals.Put(ctx, u.video.OriginalKey, body)
+	}
+	u.video.Size = n
+	if body.err != nil {
+		return u.bodyError(body.err) // the client's side failed
+	} else if err != nil {
+		return reel.WrapError(reel.EINTERNAL, "Storing the file failed and nothing was kept; try again.", err)
+	}
+	u.stored = true
+	if n == 0 {
+		return reel.Errorf(reel.EINVALID, "The file is empty.")
+	}
+	return nil
+}
+
+// discard removes the original of a failed upload, if it got stored.
+func (u *upload) discard() {
+	if !u.stored {
+		return
+	}
+	// The request's context may be gone; removal must happen regardless.
+	if err := u.s.Originals.Delete(context.Background(), u.video.OriginalKey); err != nil {
+		u.s.Logger.Error("discard original", "video", u.video.ID, "err", err)
+	}
+}
+
+// bodyError turns a failure to read the body into a domain error.
+func (u *upload) bodyError(err error) error {
+	var maxBytes *http.MaxBytesError
+	switch {
+	case errors.Is(err, errTooLarge), errors.As(err, &maxBytes):
+		return u.s.tooLarge()
+	case errors.Is(err, context.Canceled):
+		return err
+	case reel.ErrorCode(err) != reel.EINTERNAL:
+		return err
+	}
+	return reel.WrapError(reel.EINVALID, "The upload was cut off or the multipart body is malformed.", err)
+}
+
+func (s *Server) tooLarge() error {
+	return reel.Errorf(reel.ETOOLARGE, "The file is larger than the limit of %d bytes.", s.MaxUploadSize)
+}
+
+// readField reads a small form field, refusing one longer than max bytes.
+func readField(r io.Reader, max int) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > max {
+		return "", reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", max)
+	}
+	return strings.TrimSpace(reel.Sanitize(string(b), max)), nil
+}
+
+// cleanFilename keeps the last element of a client's file name, as valid
+// UTF-8 without control characters, at most maxFilenameBytes long. It is
+// only ever shown, never used as a path or key.
+func cleanFilename(name string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || name == ".." {
+		return ""
+	}
+	return reel.Sanitize(name, maxFilenameBytes)
+}
+
+// limitReader reads at most n bytes from r and fails with errTooLarge if r
+// holds more, rather than truncating silently. It keeps the error, so a
+// failed Put can tell the client's fault from the store's.
+type limitReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	// Read one byte past the limit to tell "exactly n" from "more than n".
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		err = errTooLarge
+	}
+	if err != nil && err != io.EOF {
+		l.err = err
+	}
+	return n, err
+}

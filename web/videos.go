@@ -1,0 +1,162 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"reel"
+)
+
+// videoJSON is a video as the API shows it.
+type videoJSON struct {
+	ID          string              `json:"id"`
+	Title       string              `json:"title"`
+	Filename    string              `json:"filename"`
+	Status      reel.Status         `json:"status"`
+	Progress    float64             `json:"progress"`
+	Playable    bool                `json:"playable"`
+	Error       string              `json:"error,omitempty"`
+	Warnings    []reel.MediaWarning `json:"warnings"`
+	Size        int64               `json:"size"`
+	ContentType string              `json:"content_type"`
+	CreatedAt   time.Time           `json:"created_at"`
+	UpdatedAt   time.Time           `json:"updated_at"`
+	Duration    float64             `json:"duration,omitempty"`
+	Width       int                 `json:"width,omitempty"`
+	Height      int                 `json:"height,omitempty"`
+	Renditions  []reel.Rendition    `json:"renditions,omitempty"`
+	Playback    *playbackJSON       `json:"playback,omitempty"`
+}
+
+// playbackJSON holds the signed URLs of a ready video.
+type playbackJSON struct {
+	URL       string    `json:"url"`
+	PosterURL string    `json:"poster_url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *Server) videoJSON(r *http.Request, v *reel.Video) videoJSON {
+	j := videoJSON{
+		ID: v.ID, Title: v.Title, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable,
+		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		Warnings: v.Warnings,
+	}
+	if j.Warnings == nil {
+		j.Warnings = []reel.MediaWarning{}
+	}
+	if v.Status == reel.StatusFailed {
+		j.Error = v.Error
+	}
+	if v.Status == reel.StatusReady {
+		j.Duration, j.Width, j.Height, j.Renditions = v.Duration, v.Width, v.Height, v.Renditions
+	}
+	// A video plays as soon as its first segments are published.
+	if v.Status == reel.StatusReady || v.Status == reel.StatusProcessing && v.Playable {
+		expires := s.Now().Add(s.PlaybackTTL).Truncate(time.Second)
+		base := s.baseURL(r) + "/play/" + s.Signer.Sign(v.ID, expires) + "/" + v.ID + "/"
+		j.Playback = &playbackJSON{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
+	}
+	return j
+}
+
+// baseURL is where clients reach this server.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.PublicURL != "" {
+		return s.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host}).String()
+}
+
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			s.error(w, r, reel.Errorf(reel.EINVALID, "limit must be a number from 1 to 100."))
+			return
+		}
+		limit = n
+	}
+	videos, next, err := s.Videos.Videos(r.Context(), reel.VideoFilter{Limit: limit, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := make([]videoJSON, 0, len(videos))
+	for _, v := range videos {
+		out = append(out, s.videoJSON(r, v))
+	}
+	s.json(w, http.StatusOK, map[string]any{"videos": out, "next_cursor": next})
+}
+
+// video returns the video named by the path's id.
+func (s *Server) video(r *http.Request) (*reel.Video, error) {
+	id := r.PathValue("id")
+	if !reel.ValidID(id) {
+		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
+	}
+	return s.Videos.Video(r.Context(), id)
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	v, err := s.video(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, s.videoJSON(r, v))
+}
+
+// handleDelete removes the row first, so the video disappears at once,
+// then cancels its job and removes its original and outputs. A transcode
+// still running notices the row is gone and cleans up after itself.
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+	v, err := s.video(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := s.Videos.DeleteVideo(ctx, v.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	log := s.Logger.With("video", v.ID)
+	if err := s.Jobs.Cancel(ctx, v.JobID); err != nil {
+		log.Warn("cancel transcode job", "job", v.JobID, "err", err)
+	}
+	if err := s.Originals.Delete(ctx, v.OriginalKey); err != nil {
+		log.Error("delete original", "err", err)
+	}
+	if err := s.Outputs.DeletePrefix(ctx, reel.OutputPrefix(v.ID)); err != nil {
+		log.Error("delete outputs", "err", err)
+	}
+	s.playlists.forget(reel.OutputPrefix(v.ID))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleRetry queues a failed video's transcode again: 202 with the video,
+// or 409 if it has not failed.
+func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
+	v, err := s.video(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.Status != reel.StatusFailed {
+		s.error(w, r, reel.Errorf(reel.ECONFLICT, "Only a failed video can be retried; this one is %s.", v.Status))
+		return
+	}
+	v, err = s.Videos.Enqueue(r.Context(), v.ID, v.Size, nil)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusAccepted, s.videoJSON(r, v))
+}
