@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startProcess runs reel serve as a child process on data and returns its
+// URL and the command, for tests that kill it.
+func startProcess(t *testing.T, bin, data string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--signing-key", testKey,
+		"--workers", "1", "--stall-timeout", "2s")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`addr=(http://[0-9.:]+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return a, cmd
+	case <-time.After(30 * time.Second):
+		t.Fatal("reel did not start")
+	}
+	return "", nil
+}
+
+// waitProcessing waits until the video's transcode has made progress.
+func waitProcessing(t *testing.T, s *server, id string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		v, _ := s.video(id)
+		if v.Status == "processing" && v.Progress > 0 {
+			return
+		}
+		if v.Status == "ready" || v.Status == "failed" || time.Now().After(deadline) {
+			t.Fatalf("never saw the transcode under way: %s", v.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestCrashMidTranscode kills reel with SIGKILL in the middle of a
+// transcode and starts it again: the video reaches ready with no operator
+// action, because the rescuer requeues what the dead worker left.
+func TestCrashMidTranscode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs reel as a process")
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "reel")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+
+	url, cmd := startProcess(t, bin, data)
+	s := &server{t: t, url: url, data: data}
+	status, v, e := s.upload(filepath.Join(mediaDir, "car-detection.mp4"), "crash")
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, e.Error.Message)
+	}
+	waitProcessing(t, s, v.ID)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	s.url, _ = startProcess(t, bin, data)
+	if got := s.waitFinal(v.ID, 3*time.Minute); got.Status != "ready" {
+		t.Fatalf("after the crash: %s %q", got.Status, got.Error)
+	}
+	if resp, _ := s.get(s.mustVideo(v.ID).Playback.URL); resp.StatusCode != http.StatusOK {
+		t.Errorf("master after recovery: %d", resp.StatusCode)
+	}
+}
+
+// TestRestartMidTranscode stops reel gracefully mid-transcode; the job is
+// retried by the next start.
+func TestRestartMidTranscode(t *testing.T) {
+	data := t.TempDir()
+	ctx, stop := context.WithCancel(context.Background())
+	s := startServerCtx(t, ctx, data)
+	_, v, _ := s.upload(filepath.Join(mediaDir, "car-detection.mp4"), "restart")
+	waitProcessing(t, s, v.ID)
+	stop()
+	s.wait()
+
+	s2 := startServerCtx(t, context.Background(), data)
+	if got := s2.waitFinal(v.ID, 3*time.Minute); got.Status != "ready" {
+		t.Fatalf("after the restart: %s %q", got.Status, got.Error)
+	}
+}
+
+func (s *server) mustVideo(id string) video {
+	s.t.Helper()
+	v, ok := s.video(id)
+	if !ok || v.Playback == nil {
+		s.t.Fatalf("video %s: found %v, %+v", id, ok, v)
+	}
+	return v
+}
