@@ -1,0 +1,69 @@
+# reel's two commands: `make run` starts the server on embedded defaults,
+# `make test` runs every test. Both install what is missing first.
+
+GO    ?= go
+BIN   := bin/reel
+# apt-get needs root; use sudo when not root and sudo exists.
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
+include ui.mk
+
+.PHONY: run build test check deps test-deps bench fuzz clean
+
+## run: install what is missing, build, and start `reel serve` on ./data
+run: deps build
+	./$(BIN) serve
+
+## build: the reel binary in bin/, with the web page embedded
+build: ui
+	$(GO) build -o $(BIN) ./cmd/reel
+
+## deps: ffmpeg and ffprobe from Debian, when missing
+deps:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+		echo "installing ffmpeg"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg; }
+
+GOBIN_DIR := $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
+
+## test-deps: what the tests use besides ffmpeg: Debian's chromium, versitygw (a real S3 server)
+test-deps: deps
+	@command -v chromium >/dev/null || { \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@command -v versitygw >/dev/null || [ -x "$(GOBIN_DIR)/versitygw" ] || { \
+		echo "installing versitygw"; \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
+
+## test: static checks, Go tests (unit and end to end, every fuzz target's
+## seed corpus included), the browser test. Fuzzing itself is `make fuzz`:
+## a short -fuzztime run can fail on the fuzzer's own deadline ("context
+## deadline exceeded") rather than on a finding, so it stays out of CI.
+test: test-deps ui check
+	REEL_REQUIRE_VERSITYGW=1 $(GO) test -count=1 ./...
+	./scripts/browser-test.sh
+
+## check: gofmt and go vet
+check:
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$fmt" ]; then echo "gofmt would change: $$fmt"; exit 1; fi
+	$(GO) vet ./...
+
+FUZZTIME ?= 1m
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out" | tail -20; exit 1; }; \
+		done; \
+	done
+
+## bench: the benchmarks against their references; results in docs/benchmarks*.md (about 30 min)
+bench: deps build
+	./bench/run.sh
+	./bench/s3.sh
+	./bench/transcode.sh
+
+clean:
+	rm -rf bin node_modules $(UI_VENDOR)
