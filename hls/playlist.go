@@ -35,6 +35,7 @@ type MediaPlaylist struct {
 	Version        int    // EXT-X-VERSION; 0 if absent
 	TargetDuration int    // EXT-X-TARGETDURATION, seconds
 	PlaylistType   string // EXT-X-PLAYLIST-TYPE: "VOD", "EVENT" or ""
+	MediaSequence  int64  // EXT-X-MEDIA-SEQUENCE: the first segment's number; 0 if absent
 	Map            string // EXT-X-MAP URI: the initialization segment; "" if none
 	Segments       []Segment
 	EndList        bool // EXT-X-ENDLIST: no segment will be added
@@ -124,6 +125,12 @@ func (p *MediaPlaylist) parseLine(line string, pending **Segment) error {
 		p.TargetDuration = v
 	case "#EXT-X-PLAYLIST-TYPE":
 		p.PlaylistType = value
+	case "#EXT-X-MEDIA-SEQUENCE":
+		v, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || v < 0 {
+			return fmt.Errorf("bad EXT-X-MEDIA-SEQUENCE %q", value)
+		}
+		p.MediaSequence = v
 	case "#EXT-X-ENDLIST":
 		p.EndList = true
 	case "#EXT-X-MAP":

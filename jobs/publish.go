@@ -25,12 +25,19 @@ import (
 // playlist built from the plan, and the video is playable. finish then
 // uploads what is left, the final VOD playlists, and the measured master
 // last.
+//
+// With a content key, segments are encrypted on their way up (HLS
+// AES-128, whole segments, IV from the media sequence number), media
+// playlists get an EXT-X-KEY naming the key file under the same signed
+// prefix, and the master loses its I-frame variants, which cannot be
+// decrypted apart from their segments. The files on local disk stay clear.
 type publisher struct {
 	outputs  reel.BlobStore
 	prefix   string // the video's output prefix, "id/"
 	dir      string // ffmpeg's output folder
 	planned  []reel.Rendition
 	playable func() // called once, when the first master is up
+	key      []byte // AES-128 content key; nil publishes in the clear
 
 	uploaded  map[string]bool   // immutable files already up: init and segments
 	playlists map[string][]byte // media playlists as last uploaded
@@ -38,11 +45,26 @@ type publisher struct {
 	published bool
 }
 
-func newPublisher(outputs reel.BlobStore, id, dir string, planned []reel.Rendition, playable func()) *publisher {
+func newPublisher(outputs reel.BlobStore, id, dir string, planned []reel.Rendition, key []byte, playable func()) *publisher {
 	return &publisher{
-		outputs: outputs, prefix: reel.OutputPrefix(id), dir: dir, planned: planned, playable: playable,
+		outputs: outputs, prefix: reel.OutputPrefix(id), dir: dir, planned: planned, playable: playable, key: key,
 		uploaded: map[string]bool{}, playlists: map[string][]byte{}, codecs: map[string]string{},
 	}
+}
+
+// keyURI is where media playlists, one folder down, find the content key.
+const keyURI = "../" + reel.ContentKey
+
+// putKey uploads the content key, once, before any segment it encrypts.
+func (p *publisher) putKey(ctx context.Context) error {
+	if p.key == nil || p.uploaded[reel.ContentKey] {
+		return nil
+	}
+	if err := p.put(ctx, reel.ContentKey, p.key); err != nil {
+		return err
+	}
+	p.uploaded[reel.ContentKey] = true
+	return nil
 }
 
 // run syncs every interval until ctx ends; failures wait for finish, which
@@ -114,17 +136,23 @@ func (p *publisher) syncRendition(ctx context.Context, name string) (int, error)
 		}
 		p.uploaded[key] = true
 	}
-	for _, seg := range pl.Segments {
+	if err := p.putKey(ctx); err != nil {
+		return 0, err
+	}
+	for i, seg := range pl.Segments {
 		key := name + "/" + path.Base(seg.URI)
 		if p.uploaded[key] {
 			continue
 		}
-		if err := p.putFile(ctx, key); err != nil {
+		if err := p.putSegment(ctx, key, pl.MediaSequence+int64(i)); err != nil {
 			return 0, err
 		}
 		p.uploaded[key] = true
 	}
 	data = mapLine.ReplaceAll(data, []byte(`#EXT-X-MAP:URI="`+initSegment+`"`))
+	if p.key != nil {
+		data = hls.AddKey(data, keyURI)
+	}
 	if !bytes.Equal(data, p.playlists[name]) {
 		if err := p.put(ctx, name+"/index.m3u8", data); err != nil {
 			return 0, err
@@ -175,12 +203,85 @@ func (p *publisher) finish(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(p.dir, reel.MasterPlaylist)); err != nil {
 		return fmt.Errorf("transcoder wrote no master playlist: %w", err)
 	}
+	if p.key != nil {
+		return p.finishEncrypted(ctx, files)
+	}
 	for _, rel := range append(files, reel.MasterPlaylist) {
 		if err := p.putFile(ctx, rel); err != nil {
 			return fmt.Errorf("upload %s: %w", rel, err)
 		}
 	}
 	return nil
+}
+
+// finishEncrypted is finish for an encrypted video: the final media
+// playlists give each remaining segment its sequence number, and every
+// file goes up in the form players of an encrypted stream expect.
+func (p *publisher) finishEncrypted(ctx context.Context, files []string) error {
+	if err := p.putKey(ctx); err != nil {
+		return err
+	}
+	sequence := map[string]int64{} // segment → media sequence number
+	for _, rel := range files {
+		if path.Base(rel) != "index.m3u8" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return err
+		}
+		pl, err := hls.ParseMedia(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		for i, seg := range pl.Segments {
+			sequence[path.Join(path.Dir(rel), seg.URI)] = pl.MediaSequence + int64(i)
+		}
+	}
+	for _, rel := range append(files, reel.MasterPlaylist) {
+		var err error
+		switch seq, isSegment := sequence[rel]; {
+		case isSegment:
+			err = p.putSegment(ctx, rel, seq)
+		case path.Base(rel) == "iframes.m3u8":
+			continue // byte ranges of encrypted segments: unusable
+		case rel == reel.MasterPlaylist:
+			err = p.putTransformed(ctx, rel, hls.StripIFrames)
+		case path.Base(rel) == "index.m3u8":
+			err = p.putTransformed(ctx, rel, func(b []byte) []byte { return hls.AddKey(b, keyURI) })
+		default:
+			err = p.putFile(ctx, rel)
+		}
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", rel, err)
+		}
+	}
+	return nil
+}
+
+// putSegment uploads a media segment, encrypted when there is a key.
+func (p *publisher) putSegment(ctx context.Context, rel string, sequence int64) error {
+	if p.key == nil {
+		return p.putFile(ctx, rel)
+	}
+	data, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return err
+	}
+	enc, err := hls.EncryptSegment(p.key, sequence, data)
+	if err != nil {
+		return err
+	}
+	return p.put(ctx, rel, enc)
+}
+
+// putTransformed uploads a small file changed by f.
+func (p *publisher) putTransformed(ctx context.Context, rel string, f func([]byte) []byte) error {
+	data, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return err
+	}
+	return p.put(ctx, rel, f(data))
 }
 
 func (p *publisher) put(ctx context.Context, key string, data []byte) error {

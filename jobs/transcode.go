@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"reel"
+	"reel/hls"
 )
 
 // TranscodeArgs are the arguments of the transcode job.
@@ -44,7 +46,10 @@ type TranscodeWorker struct {
 	// StallTimeout, if positive, cancels and retries a transcode whose
 	// progress has not advanced for this long.
 	StallTimeout time.Duration
-	Logger       *slog.Logger
+	// Encrypt publishes every video with HLS AES-128 encryption, a fresh
+	// content key per transcode.
+	Encrypt bool
+	Logger  *slog.Logger
 }
 
 // Why a transcode's context was cancelled, besides River's own reasons.
@@ -102,6 +107,12 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	}
 	defer os.RemoveAll(dir)
 
+	var key []byte
+	if w.Encrypt {
+		key = make([]byte, hls.KeySize)
+		rand.Read(key)
+	}
+
 	// Segments are published while ffmpeg encodes, once it has planned.
 	var pub *publisher
 	var publishing sync.WaitGroup
@@ -122,7 +133,7 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 			}
 		},
 		Planned: func(renditions []reel.Rendition) {
-			pub = newPublisher(w.Outputs, id, dir, renditions, func() {
+			pub = newPublisher(w.Outputs, id, dir, renditions, key, func() {
 				yes := true
 				w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Playable: &yes})
 				log.Info("playable", "seconds", time.Since(start).Seconds())
@@ -158,7 +169,7 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	log.Info("transcoded", "seconds", time.Since(start).Seconds(), "renditions", len(res.Renditions))
 
 	if pub == nil {
-		pub = newPublisher(w.Outputs, id, dir, nil, nil)
+		pub = newPublisher(w.Outputs, id, dir, nil, key, nil)
 	}
 	if err := pub.finish(ctx); err != nil {
 		return w.fail(ctx, log, job, err)
