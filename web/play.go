@@ -22,6 +22,7 @@ var mediaTypes = map[string]string{
 	".mp4":  "video/mp4",
 	".jpg":  "image/jpeg",
 	".vtt":  "text/vtt; charset=utf-8",
+	".key":  "application/octet-stream", // reel.ContentKey of an encrypted video
 }
 
 // fileName is what one element of a path under a video's prefix may be:
@@ -57,6 +58,11 @@ func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
 	}
 	defer b.Close()
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if file == reel.ContentKey {
+		// Only a holder of a valid token may have the key: no shared cache
+		// keeps it for the next one.
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
 	var content io.ReadSeeker = b
 	if f, ok := b.(interface{ OSFile() *os.File }); ok {
 		content = f.OSFile() // a local file goes out with sendfile(2)

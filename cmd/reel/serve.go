@@ -52,6 +52,7 @@ type ServeCommand struct {
 	JobTimeout    time.Duration
 	JobFactor     float64
 	StallTimeout  time.Duration
+	Encrypt       bool
 	FFmpeg        string
 	FFprobe       string
 	LogLevel      string
@@ -87,6 +88,7 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.DurationVar(&c.JobTimeout, "job-timeout", 6*time.Hour, "longest a single transcode may run")
 	fs.Float64Var(&c.JobFactor, "job-timeout-factor", 10, "longest a transcode may run, in multiples of the source's duration")
 	fs.DurationVar(&c.StallTimeout, "stall-timeout", 2*time.Minute, "retry a transcode whose progress stops for this long")
+	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -247,6 +249,7 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 		Limit:        c.JobTimeout,
 		LimitFactor:  c.JobFactor,
 		StallTimeout: c.StallTimeout,
+		Encrypt:      c.Encrypt,
 		Logger:       log,
 	}
 	// A live transcode touches its video every second; one untouched for
