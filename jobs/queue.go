@@ -40,6 +40,8 @@ type Config struct {
 	Rescue *RescueWorker
 	// Sweep, if set, runs hourly on the leader.
 	Sweep *SweepWorker
+	// ExpireUploads, if set, runs every ExpireUploads.Every on the leader.
+	ExpireUploads *ExpireUploadsWorker
 	// PollInterval is how often idle workers look for new jobs.
 	PollInterval time.Duration
 	Logger       *slog.Logger
@@ -75,6 +77,10 @@ func New(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Queue, error) {
 		if cfg.Sweep != nil {
 			river.AddWorker(workers, cfg.Sweep)
 			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(time.Hour, SweepArgs{}))
+		}
+		if cfg.ExpireUploads != nil {
+			river.AddWorker(workers, cfg.ExpireUploads)
+			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(cfg.ExpireUploads.interval(), ExpireUploadsArgs{}))
 		}
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
