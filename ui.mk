@@ -1,8 +1,9 @@
 # ui.mk: the web page's front-end dependencies, included by the main Makefile.
 #
 # The page in web/static is plain JavaScript with no build step; the only
-# thing it takes from npm is hls.js, copied into web/static/vendor/ (which is
-# gitignored) so that go:embed picks it up: run `make ui` before `go build`.
+# things it takes from npm are hls.js and tus-js-client's browser bundle,
+# copied into web/static/vendor/ (which is gitignored) so that go:embed
+# picks them up: run `make ui` before `go build`.
 # package-lock.json pins every package; `npm ci` installs exactly that, and
 # runs again only when node_modules is gone or the lock (or package.json) is
 # newer than the stamp it leaves.
@@ -13,8 +14,8 @@ UI_VENDOR := web/static/vendor
 
 .PHONY: ui ui-test
 
-## ui: install the pinned npm packages and vendor hls.js into web/static/vendor/
-ui: $(UI_VENDOR)/hls.min.js
+## ui: install the pinned npm packages and vendor hls.js and tus-js-client into web/static/vendor/
+ui: $(UI_VENDOR)/hls.min.js $(UI_VENDOR)/tus.min.js
 
 $(UI_STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
@@ -25,6 +26,10 @@ $(UI_STAMP): package.json package-lock.json
 $(UI_VENDOR)/hls.min.js: $(UI_STAMP)
 	@mkdir -p $(@D)
 	cp node_modules/hls.js/dist/hls.min.js $@
+
+$(UI_VENDOR)/tus.min.js: $(UI_STAMP)
+	@mkdir -p $(@D)
+	cp node_modules/tus-js-client/dist/tus.min.js $@
 
 ## ui-test: browser test against a running reel, e.g. REEL_URL=http://127.0.0.1:8080 make ui-test
 ui-test: $(UI_STAMP)

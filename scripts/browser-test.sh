@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the browser tests in web/ui_test against a real reel: builds it,
 # starts it on a free loopback port with a temp data dir, runs the tests
-# with REEL_URL set, and stops it.
+# with REEL_URL and REEL_DATA (where tus.test.mjs finds the stored
+# originals) set, and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +22,5 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { echo "reel did not start"; cat "$log"; exit 1; }
 
-REEL_URL="$url" REEL_MEDIA="${REEL_MEDIA:-$(cd .. && pwd)/shared/media}" node --test web/ui_test/ || {
+REEL_URL="$url" REEL_DATA="$data" REEL_MEDIA="${REEL_MEDIA:-$(cd .. && pwd)/shared/media}" node --test web/ui_test/ || {
   echo "--- reel's log"; tail -50 "$log"; exit 1; }

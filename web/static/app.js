@@ -1,4 +1,4 @@
-// reel's web page: upload a video, list videos, play one.
+// reel's web page: list videos, play one (the upload form is upload.js).
 //
 // Plain JavaScript, no build step. Two views chosen by the URL hash:
 // "#/" (upload form and list) and "#/v/<id>" (player). Every piece of
@@ -130,95 +130,6 @@
       document.title = 'reel';
       refreshList();
     }
-  }
-
-  // ---- upload -----------------------------------------------------------
-
-  let uploadXHR = null;
-
-  function setUploadProgress(loaded, total, started) {
-    const fraction = total > 0 ? loaded / total : 0;
-    const seconds = (performance.now() - started) / 1000;
-    const rate = seconds > 0 ? loaded / seconds / 1e6 : 0;
-    $('upload-progress').value = Math.floor(fraction * 100);
-    $('upload-text').textContent =
-      `${fmtPercent(fraction)} · ${rate.toFixed(1)} MB/s · ${fmtBytes(loaded)} of ${fmtBytes(total)}`;
-  }
-
-  function uploadFinished() {
-    uploadXHR = null;
-    $('upload-button').disabled = false;
-    $('upload-cancel').hidden = true;
-    $('upload-file').disabled = false;
-    $('upload-title').disabled = false;
-  }
-
-  function showUploadError(msg) {
-    $('upload-error').textContent = msg;
-    $('upload-error').hidden = false;
-  }
-
-  function startUpload() {
-    const file = $('upload-file').files[0];
-    $('upload-error').hidden = true;
-    if (!file) {
-      showUploadError('Choose a video file first.');
-      return;
-    }
-    // Fields in this order: the server reads the title before streaming the file.
-    const form = new FormData();
-    const title = $('upload-title').value.trim();
-    if (title) form.append('title', title);
-    form.append('file', file, file.name);
-
-    const xhr = new XMLHttpRequest();
-    uploadXHR = xhr;
-    const started = performance.now();
-    xhr.open('POST', '/api/videos');
-    xhr.setRequestHeader('Accept', 'application/json');
-
-    $('upload-button').disabled = true;
-    $('upload-file').disabled = true;
-    $('upload-title').disabled = true;
-    $('upload-cancel').hidden = false;
-    $('upload-status').hidden = false;
-    setUploadProgress(0, file.size, started);
-
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) setUploadProgress(e.loaded, e.total, started);
-    };
-    xhr.upload.onload = () => {
-      // The whole body is sent; the server may still be finishing the store.
-      $('upload-progress').value = 100;
-    };
-    xhr.onload = () => {
-      uploadFinished();
-      if (xhr.status === 201) {
-        let v = null;
-        try { v = JSON.parse(xhr.responseText); } catch (_) { /* keep null */ }
-        $('upload-progress').value = 100;
-        const seconds = (performance.now() - started) / 1000;
-        const rate = seconds > 0 ? file.size / seconds / 1e6 : 0;
-        $('upload-text').textContent =
-          `100 % · ${rate.toFixed(1)} MB/s · uploaded “${v ? videoName(v) : file.name}”, ${fmtBytes(file.size)}`;
-        $('upload-form').reset();
-        if (view === 'list') refreshList();
-      } else {
-        $('upload-status').hidden = true;
-        showUploadError(errorMessage(xhr.status, xhr.statusText, xhr.responseText));
-      }
-    };
-    xhr.onerror = () => {
-      uploadFinished();
-      $('upload-status').hidden = true;
-      showUploadError('The upload failed: the connection to the server was lost.');
-    };
-    xhr.onabort = () => {
-      uploadFinished();
-      $('upload-status').hidden = true;
-      showUploadError('Upload cancelled.');
-    };
-    xhr.send(form);
   }
 
   // ---- list -------------------------------------------------------------
@@ -608,19 +519,12 @@
   // ---- wiring -----------------------------------------------------------
 
   function init() {
-    $('upload-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      startUpload();
-    });
-    $('upload-cancel').addEventListener('click', () => {
-      if (uploadXHR) uploadXHR.abort();
-    });
+    // The upload form lives in upload.js; a new or finished upload
+    // changes the list.
+    if (window.reelUpload) window.reelUpload.attach(() => { if (view === 'list') refreshList(); });
     $('videos-more').addEventListener('click', () => {
       list.pages++;
       refreshList();
-    });
-    window.addEventListener('beforeunload', (e) => {
-      if (uploadXHR) e.preventDefault(); // ask before leaving mid-upload
     });
     window.addEventListener('hashchange', route);
     route();
