@@ -42,6 +42,11 @@ type Video struct {
 	OriginalKey string  // key of the original in the originals store
 	UploadID    string  // the store's multipart upload while uploading straight to it
 	JobID       int64   // the transcode job last enqueued for it, 0 if none
+	Owner       string  // id of the API key that created it; "" if none did
+
+	// Visibility is who may list and play it; "" is stored as
+	// DefaultVisibility.
+	Visibility Visibility
 
 	// Playable is true once a master playlist is published: from the
 	// first segments of every rendition on, while still processing.
@@ -106,6 +111,11 @@ const PosterImage = "poster.jpg"
 type VideoFilter struct {
 	Limit  int    // at most this many; 0 means a default
 	Cursor string // opaque, from a previous page's next cursor
+
+	// PublicOnly lists only public videos and, if Owner is set, the
+	// videos of that owner (see ListFilter).
+	PublicOnly bool
+	Owner      string
 }
 
 // VideoUpdate names the fields to change; nil fields stay as they are.
@@ -120,6 +130,7 @@ type VideoUpdate struct {
 	Width       *int
 	Height      *int
 	UploadID    *string
+	Visibility  *Visibility
 	Renditions  []Rendition    // set when non-nil
 	Warnings    []MediaWarning // set when non-nil
 }

@@ -80,7 +80,7 @@ func New(db *sql.DB, enqueue EnqueueFunc) *Store {
 }
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
-	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at`
+	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility`
 
 // CreateVideo inserts v, filling its timestamps. A queued video's job is
 // inserted in the same transaction.
@@ -89,6 +89,9 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
 	v.CreatedAt, v.UpdatedAt = now, now
 	if v.Status == "" {
 		v.Status = reel.StatusUploading
+	}
+	if v.Visibility == "" {
+		v.Visibility = reel.DefaultVisibility
 	}
 	renditions, err := json.Marshal(nonNil(v.Renditions))
 	if err != nil {
@@ -109,10 +112,10 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
 		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
-		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro())
+		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility))
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
 	} else if err != nil {
@@ -154,9 +157,13 @@ func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) ([]*reel.Video, 
 			return nil, "", err
 		}
 	}
+	where, args := "", []any{before, before, beforeID}
+	if f.PublicOnly {
+		where, args = " AND (visibility = ? OR (owner <> '' AND owner = ?))", append(args, string(reel.VisibilityPublic), f.Owner)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM videos
-		WHERE created_at < ? OR (created_at = ? AND id < ?)
-		ORDER BY created_at DESC, id DESC LIMIT ?`, before, before, beforeID, limit+1)
+		WHERE (created_at < ? OR (created_at = ? AND id < ?))`+where+`
+		ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -236,6 +243,9 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 	}
 	if u.UploadID != nil {
 		add("upload_id", *u.UploadID)
+	}
+	if u.Visibility != nil {
+		add("visibility", string(*u.Visibility))
 	}
 	if u.Error != nil {
 		add("error", *u.Error)
@@ -373,15 +383,16 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanVideo(row scanner) (*reel.Video, error) {
 	var v reel.Video
-	var status, renditions, warnings string
+	var status, renditions, warnings, visibility string
 	var created, updated int64
 	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
 		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
-		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated)
+		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility)
 	if err != nil {
 		return nil, err
 	}
 	v.Status = reel.Status(status)
+	v.Visibility = reel.Visibility(visibility)
 	v.CreatedAt = time.UnixMicro(created).UTC()
 	v.UpdatedAt = time.UnixMicro(updated).UTC()
 	if err := json.Unmarshal([]byte(renditions), &v.Renditions); err != nil {

@@ -83,6 +83,7 @@ type directCreateRequest struct {
 	Size        int64  `json:"size"`
 	Title       string `json:"title"`
 	ContentType string `json:"content_type"`
+	Visibility  string `json:"visibility"` // public, unlisted or private; "" for the default
 }
 
 // directPartJSON is where to PUT one part.
@@ -135,9 +136,17 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	visibility, err := parseVisibility(req.Visibility)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+
 	ctx := r.Context()
 	id := reel.NewID()
 	v := reel.Video{
+		Owner:       s.ownerOf(r),
+		Visibility:  visibility,
 		ID:          id,
 		Title:       strings.TrimSpace(reel.Sanitize(req.Title, maxTitleBytes)),
 		Status:      reel.StatusUploading,
@@ -192,7 +201,7 @@ type directCompleteRequest struct {
 // ETags of its parts, then queues the transcode, and answers 200 with the
 // video. Wrong parts answer 400 and leave the upload open for another try.
 func (s *Server) handleDirectComplete(w http.ResponseWriter, r *http.Request) {
-	v, err := s.video(r)
+	v, err := s.managedVideo(r)
 	if err != nil {
 		s.error(w, r, err)
 		return

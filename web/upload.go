@@ -50,6 +50,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 
 	u := upload{s: s, bound: -1}
+	u.video.Owner = s.ownerOf(r)
 	if r.ContentLength > 0 {
 		u.bound = min(r.ContentLength, s.MaxUploadSize)
 	}
@@ -92,6 +93,16 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 		switch part.FormName() {
 		case "title":
 			if u.video.Title, err = readField(part, maxTitleBytes); err != nil {
+				return u.bodyError(err)
+			}
+		case "visibility":
+			vis, err := readField(part, 20)
+			if err == nil {
+				u.video.Visibility, err = parseVisibility(vis)
+			} else if reel.ErrorCode(err) == reel.EINVALID {
+				err = errVisibility // too long to be one
+			}
+			if err != nil {
 				return u.bodyError(err)
 			}
 		case "file":

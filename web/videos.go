@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,6 +29,8 @@ type videoJSON struct {
 	Height      int                 `json:"height,omitempty"`
 	Renditions  []reel.Rendition    `json:"renditions,omitempty"`
 	Playback    *playbackJSON       `json:"playback,omitempty"`
+	Visibility  reel.Visibility     `json:"visibility"`
+	Owner       string              `json:"owner,omitempty"` // the creating key's id
 }
 
 // playbackJSON holds the signed URLs of a ready video.
@@ -41,7 +44,7 @@ func (s *Server) videoJSON(r *http.Request, v *reel.Video) videoJSON {
 	j := videoJSON{
 		ID: v.ID, Title: v.Title, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable,
 		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-		Warnings: v.Warnings,
+		Warnings: v.Warnings, Visibility: cmp.Or(v.Visibility, reel.DefaultVisibility), Owner: v.Owner,
 	}
 	if j.Warnings == nil {
 		j.Warnings = []reel.MediaWarning{}
@@ -54,9 +57,7 @@ func (s *Server) videoJSON(r *http.Request, v *reel.Video) videoJSON {
 	}
 	// A video plays as soon as its first segments are published.
 	if v.Status == reel.StatusReady || v.Status == reel.StatusProcessing && v.Playable {
-		expires := s.Now().Add(s.PlaybackTTL).Truncate(time.Second)
-		base := s.baseURL(r) + "/play/" + s.Signer.Sign(v.ID, expires) + "/" + v.ID + "/"
-		j.Playback = &playbackJSON{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
+		j.Playback = s.playback(r, v.ID)
 	}
 	return j
 }
@@ -83,7 +84,14 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	videos, next, err := s.Videos.Videos(r.Context(), reel.VideoFilter{Limit: limit, Cursor: r.URL.Query().Get("cursor")})
+	if err := checkTTL(r); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// Each caller lists what it may see (reel.ListFilter).
+	f := reel.ListFilter(s.principal(r))
+	f.Limit, f.Cursor = limit, r.URL.Query().Get("cursor")
+	videos, next, err := s.Videos.Videos(r.Context(), f)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -105,7 +113,10 @@ func (s *Server) video(r *http.Request) (*reel.Video, error) {
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
-	v, err := s.video(r)
+	v, err := s.visibleVideo(r)
+	if err == nil {
+		err = checkTTL(r)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -117,13 +128,24 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 // then cancels its job and removes its original and outputs. A transcode
 // still running notices the row is gone and cleans up after itself.
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
-	v, err := s.video(r)
+	v, err := s.managedVideo(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	if err := s.Videos.DeleteVideo(ctx, v.ID); err != nil {
+	removed := false
+	if rm, ok := s.Uploads.(uploadRemover); ok && v.Status == reel.StatusUploading {
+		// A resumable upload leaves more than the original: a multipart
+		// upload or a partial file, leftovers, its state. Its removal
+		// deletes the video too.
+		if err := rm.Remove(ctx, v.ID); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		removed = true
+	}
+	if err := s.Videos.DeleteVideo(ctx, v.ID); err != nil && !(removed && reel.ErrorCode(err) == reel.ENOTFOUND) {
 		s.error(w, r, err)
 		return
 	}
@@ -144,7 +166,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 // handleRetry queues a failed video's transcode again: 202 with the video,
 // or 409 if it has not failed.
 func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
-	v, err := s.video(r)
+	v, err := s.managedVideo(r)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -27,6 +27,8 @@ const usage = `reel is a self-hosted video-on-demand server.
 
 Usage:
 	reel serve [flags]    run the server (reel serve -h lists the flags)
+	reel keys ACTION      create, list or revoke API keys (reel keys -h)
+	reel upload FILE...   upload videos, resumably (reel upload -h lists the flags)
 	reel version          print the version
 `
 
@@ -46,6 +48,14 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return cmd.Run(ctx)
+	case "upload":
+		cmd := &UploadCommand{}
+		if err := cmd.ParseFlags(args[1:]); err != nil {
+			return err
+		}
+		return cmd.Run(ctx)
+	case "keys":
+		return (&KeysCommand{}).Run(ctx, args[1:])
 	case "version":
 		fmt.Println("reel", version)
 		return nil

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"reel/sqlstore"
+	"reel/web"
+)
+
+// openDB opens the SQLite database of reel serve and reel keys: path, or
+// reel.db in the data dir, which it creates if needed.
+func openDB(ctx context.Context, data, path string) (*sql.DB, error) {
+	if path == "" {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			return nil, err
+		}
+		path = filepath.Join(data, "reel.db")
+	}
+	return sqlstore.OpenSQLite(ctx, path)
+}
+
+// accessFlags are reel serve's flags of access control and limits.
+type accessFlags struct {
+	APIAllowOrigin string
+	MaxPlaybackTTL time.Duration
+	SessionTTL     time.Duration
+	APIRate        float64
+	APIBurst       int
+	UploadRate     float64
+	UploadBurst    int
+}
+
+func (a *accessFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.APIAllowOrigin, "api-allow-origin", "", "`origin` allowed to call the API cross-origin with a bearer key, or *; empty sends no CORS headers on /api/")
+	fs.DurationVar(&a.MaxPlaybackTTL, "max-playback-ttl", 24*time.Hour, "longest life of playback URLs a client may ask for with ?ttl=")
+	fs.DurationVar(&a.SessionTTL, "session-ttl", 7*24*time.Hour, "how long a sign-in to the web page lasts")
+	fs.Float64Var(&a.APIRate, "api-rate", 20, "API requests per second allowed to each key or IP address (0: no limit)")
+	fs.IntVar(&a.APIBurst, "api-burst", 40, "API requests each key or IP address may make at once")
+	fs.Float64Var(&a.UploadRate, "upload-rate", 10, "uploads per minute each key or IP address may start (0: no limit)")
+	fs.IntVar(&a.UploadBurst, "upload-burst", 10, "uploads each key or IP address may start at once")
+}
+
+func (a *accessFlags) validate(playbackTTL time.Duration) error {
+	switch {
+	case a.MaxPlaybackTTL < playbackTTL:
+		return errors.New("--max-playback-ttl must be at least --playback-ttl")
+	case a.SessionTTL < time.Minute:
+		return errors.New("--session-ttl must be at least 1m")
+	case a.APIRate < 0 || a.UploadRate < 0 || a.APIBurst < 1 || a.UploadBurst < 1:
+		return errors.New("--api-rate and --upload-rate must not be negative, --api-burst and --upload-burst at least 1")
+	}
+	if o := a.APIAllowOrigin; o != "" && o != "*" {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return fmt.Errorf("--api-allow-origin must be * or an origin such as https://app.example.com, got %q", o)
+		}
+	}
+	return nil
+}
+
+// config returns the web server's access configuration on the store.
+func (a *accessFlags) config(store *sqlstore.Store) web.AccessConfig {
+	return web.AccessConfig{
+		Keys: store, Sessions: store,
+		SessionTTL: a.SessionTTL, MaxPlaybackTTL: a.MaxPlaybackTTL, APIAllowOrigin: a.APIAllowOrigin,
+		APIRate: a.APIRate, APIBurst: a.APIBurst, UploadRate: a.UploadRate, UploadBurst: a.UploadBurst,
+	}
+}
+
+// secureByDefault refuses to serve on a non-loopback address while no
+// valid API key exists, and otherwise lets reel run open on loopback
+// until the first key is created, saying so in the log.
+func secureByDefault(ctx context.Context, srv *web.Server, addr net.Addr, data string, log *slog.Logger) error {
+	has, err := srv.Access.Keys.HasValidKeys(ctx)
+	if err != nil {
+		return err
+	}
+	loopback := isLoopback(addr)
+	if !has && !loopback {
+		return fmt.Errorf("no API key exists, so reel will not listen on %s: create one with `reel keys create --data %s --name admin --role admin`, or listen on 127.0.0.1", addr, data)
+	}
+	srv.Access.AllowOpen = loopback
+	if !has {
+		log.Warn("no API key exists: running open on loopback, every request acts as admin; create a key with `reel keys create --name NAME --role admin` to require one")
+	}
+	return nil
+}
+
+// isLoopback reports whether a listener's address is a loopback one
+// (127.0.0.0/8, ::1); the unspecified address (":8080") is not.
+func isLoopback(addr net.Addr) bool {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		return tcp.IP.IsLoopback()
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
