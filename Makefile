@@ -26,11 +26,14 @@ deps:
 
 GOBIN_DIR := $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
 
-## test-deps: what the tests use besides ffmpeg: Debian's chromium, versitygw (a real S3 server)
+## test-deps: what the tests use besides ffmpeg: Debian's chromium and nginx, versitygw (a real S3 server)
 test-deps: deps
 	@command -v chromium >/dev/null || { \
 		echo "installing chromium"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+		echo "installing nginx"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; }
 	@command -v versitygw >/dev/null || [ -x "$(GOBIN_DIR)/versitygw" ] || { \
 		echo "installing versitygw"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
@@ -40,7 +43,7 @@ test-deps: deps
 ## time-boxed -fuzztime can fail on Go's own deadline race ("context
 ## deadline exceeded", golang/go#75804, fixed in Go 1.27) with no finding.
 test: test-deps ui check
-	REEL_REQUIRE_VERSITYGW=1 $(GO) test -count=1 ./...
+	REEL_REQUIRE_VERSITYGW=1 REEL_REQUIRE_NGINX=1 $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 	./scripts/browser-test.sh
 
@@ -65,6 +68,7 @@ bench: deps build
 	./bench/run.sh
 	./bench/s3.sh
 	./bench/transcode.sh
+	./bench/play.sh
 
 clean:
 	rm -rf bin node_modules $(UI_VENDOR)

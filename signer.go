@@ -1,6 +1,9 @@
 package reel
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Signer makes and checks the tokens of playback URLs. A token is one path
 // segment (/play/<token>/<video-id>/...), so every URI in a playlist,
@@ -12,4 +15,34 @@ type Signer interface {
 	// *Error with EEXPIRED if it did but has expired, and one with
 	// EFORBIDDEN otherwise.
 	Verify(token, videoID string, now time.Time) error
+}
+
+// SigningKey is one secret of a signing scheme with the id that tokens
+// carry, so that a new key can sign while older ones still verify the
+// URLs already handed out until they expire.
+type SigningKey struct {
+	// ID names the key in tokens: 1 to 8 of [a-z0-9]. Empty means the
+	// reel scheme's id-less tokens (made before key ids existed), and "0"
+	// to the nginx scheme, whose tokens always name their key.
+	ID     string
+	Secret []byte
+}
+
+// RequestSigner is the optional capability of Signers whose grant travels
+// outside the path token, in query parameters or cookies (CloudFront
+// signed URLs). The web layer then verifies whole requests and has the
+// signer add the grant to every URI of the playlists it serves, since
+// relative URIs do not inherit a query string.
+type RequestSigner interface {
+	Signer
+	// SignQuery returns the query string (without '?') granting playback
+	// of every file under prefixURL, which ends in "/<video-id>/", until
+	// expires.
+	SignQuery(prefixURL, videoID string, expires time.Time) (string, error)
+	// VerifyRequest is Verify for a whole request of a file of videoID;
+	// the grant may be in r's query or cookies.
+	VerifyRequest(r *http.Request, videoID string, now time.Time) error
+	// RewritePlaylist returns playlist with the grant r carried in its
+	// query added to every URI, or playlist itself if r had none there.
+	RewritePlaylist(r *http.Request, playlist []byte) []byte
 }

@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/textproto"
 	"os"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +38,13 @@ var fileName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$`)
 func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
 	s.cors(w)
 	id, file := r.PathValue("id"), r.PathValue("file")
-	if err := s.Signer.Verify(r.PathValue("token"), id, s.Now()); err != nil {
+	// An id no video can have is refused before its token is even read,
+	// so that no token, however obtained, names a path outside a prefix.
+	if !reel.ValidID(id) {
+		s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such video."))
+		return
+	}
+	if err := s.verifyPlay(r, id); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -63,11 +71,52 @@ func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
 		// keeps it for the next one.
 		w.Header().Set("Cache-Control", "private, no-store")
 	}
+	if refuseEmptyRanges(w, r, b.Size()) {
+		return
+	}
 	var content io.ReadSeeker = b
 	if f, ok := b.(interface{ OSFile() *os.File }); ok {
 		content = f.OSFile() // a local file goes out with sendfile(2)
 	}
 	http.ServeContent(w, r, "", b.ModTime(), content)
+}
+
+// refuseEmptyRanges answers 416 if r's Range has only "-0" specs, and
+// drops them from a longer list; it reports whether it answered.
+func refuseEmptyRanges(w http.ResponseWriter, r *http.Request, size int64) bool {
+	if dropEmptySuffixRanges(r) {
+		return false
+	}
+	w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+	http.Error(w, "Requested range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+	return true
+}
+
+// dropEmptySuffixRanges removes the "-0" specs from r's Range header:
+// ServeContent answers them with a 206 of no bytes and the impossible
+// Content-Range "bytes N-(N-1)/N" (found by FuzzPlayRange), where RFC 9110
+// makes them unsatisfiable. It reports false if no spec remains.
+func dropEmptySuffixRanges(r *http.Request) bool {
+	specs, ok := strings.CutPrefix(r.Header.Get("Range"), "bytes=")
+	if !ok || !strings.Contains(specs, "0") { // no zero length without a 0
+		return true
+	}
+	var kept []string
+	for _, spec := range strings.Split(specs, ",") {
+		// As ServeContent reads it: "-", then a length that ParseInt reads
+		// as zero ("0", "+00"...), trimmed as textproto.TrimString does.
+		first, length, _ := strings.Cut(spec, "-")
+		length = textproto.TrimString(length)
+		if n, err := strconv.ParseInt(length, 10, 64); textproto.TrimString(first) == "" && err == nil && n == 0 && length[0] != '-' {
+			continue
+		}
+		kept = append(kept, spec)
+	}
+	if len(kept) == 0 {
+		return false
+	}
+	r.Header.Set("Range", "bytes="+strings.Join(kept, ","))
+	return true
 }
 
 func validFile(file string) bool {
@@ -108,10 +157,13 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request, key strin
 		w.Header().Set("Cache-Control", "public, max-age=2")
 	}
 	w.Header().Add("Vary", "Accept-Encoding")
-	body := p.body
+	body, gzipped := s.grantPlaylist(r, p)
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")
-		body = p.gzipped
+		body = gzipped
+	}
+	if refuseEmptyRanges(w, r, int64(len(body))) {
+		return
 	}
 	http.ServeContent(w, r, "", p.modTime, bytes.NewReader(body))
 }

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"time"
+
+	"reel"
+)
+
+// This file holds what playback URLs carry besides the path token: the
+// grant of a reel.RequestSigner (CloudFront's query parameters), which
+// the API adds to the URLs it hands out, /play/ checks on every request
+// and adds to every URI of the playlists it serves.
+
+// playback returns the signed URLs of the video, or nil if signing failed
+// (logged: a broken CloudFront key must not break the API).
+func (s *Server) playback(r *http.Request, videoID string) *playbackJSON {
+	expires := s.Now().Add(s.playbackTTL(r)).Truncate(time.Second)
+	base := s.baseURL(r) + "/play/" + s.Signer.Sign(videoID, expires) + "/" + videoID + "/"
+	p := &playbackJSON{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
+	if rs, ok := s.Signer.(reel.RequestSigner); ok {
+		q, err := rs.SignQuery(base, videoID, expires)
+		if err != nil {
+			s.Logger.Error("sign playback URL", "video", videoID, "err", err)
+			return nil
+		}
+		p.URL += "?" + q
+		p.PosterURL += "?" + q
+	}
+	return p
+}
+
+// verifyPlay checks the grant of a /play/ request for a file of videoID.
+func (s *Server) verifyPlay(r *http.Request, videoID string) error {
+	if rs, ok := s.Signer.(reel.RequestSigner); ok {
+		return rs.VerifyRequest(r, videoID, s.Now())
+	}
+	return s.Signer.Verify(r.PathValue("token"), videoID, s.Now())
+}
+
+// grantPlaylist returns p's body and gzipped body for r: as cached, or,
+// when the signer adds r's grant to the URIs, rewritten for this request.
+func (s *Server) grantPlaylist(r *http.Request, p *playlist) (body, gzipped []byte) {
+	rs, ok := s.Signer.(reel.RequestSigner)
+	if !ok {
+		return p.body, p.gzipped
+	}
+	body = rs.RewritePlaylist(r, p.body)
+	if bytes.Equal(body, p.body) {
+		return p.body, p.gzipped
+	}
+	if !acceptsGzip(r) {
+		return body, nil
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level cannot fail
+	zw.Write(body)
+	zw.Close()
+	return body, buf.Bytes()
+}
