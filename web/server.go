@@ -49,6 +49,13 @@ type Server struct {
 	// empty Secret disables it.
 	Hooks HookConfig
 
+	// Access configures API keys, sessions, API CORS and rate limits
+	// (auth.go); the zero value means none.
+	Access AccessConfig
+
+	// Uploads, if set, serves resumable uploads (tus) at /api/uploads/.
+	Uploads http.Handler
+
 	// Now returns the current time; tests move it.
 	Now func() time.Time
 
@@ -74,6 +81,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/videos/direct", s.handleDirectCreate)
 	mux.HandleFunc("POST /api/videos/{id}/complete", s.handleDirectComplete)
 	mux.HandleFunc("POST /api/hooks/s3", s.S3EventHandler(s.Hooks))
+	s.accessRoutes(mux)
+	if s.Uploads != nil {
+		mux.Handle("/api/uploads/", s.guardUploads(s.Uploads))
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such API endpoint."))
 	})
@@ -89,7 +100,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, assets, "index.html")
 	})
-	return rejectUnclean(mux)
+	return rejectUnclean(s.protect(mux))
 }
 
 // rejectUnclean answers 404 to paths with empty, "." or ".." elements

@@ -28,6 +28,7 @@ import (
 	"reel/s3"
 	"reel/sqlstore"
 	"reel/token"
+	"reel/tus"
 	"reel/web"
 )
 
@@ -35,6 +36,7 @@ import (
 // process, the transcoding workers.
 type ServeCommand struct {
 	Data          string
+	DB            string
 	Addr          string
 	Originals     string
 	Outputs       string
@@ -42,9 +44,11 @@ type ServeCommand struct {
 	PartSize      byteSize
 	PartBuffers   int
 	AbandonAfter  time.Duration
+	UploadExpiry  time.Duration
 	HookSecret    string
 	MaxUploadSize byteSize
 	SigningKey    string
+	Signing       signingConfig
 	AllowOrigin   string
 	PlaybackTTL   time.Duration
 	PublicURL     string
@@ -56,6 +60,7 @@ type ServeCommand struct {
 	FFmpeg        string
 	FFprobe       string
 	LogLevel      string
+	Access        accessFlags
 
 	// Lookup reads the environment; nil means os.LookupEnv.
 	Lookup func(string) (string, bool)
@@ -68,6 +73,7 @@ type ServeCommand struct {
 func (c *ServeCommand) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("reel serve", flag.ContinueOnError)
 	fs.StringVar(&c.Data, "data", "./data", "data `dir`: database, originals, outputs, signing key")
+	fs.StringVar(&c.DB, "db", "", "SQLite database `file` (default: DATA/reel.db)")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen `address`")
 	fs.StringVar(&c.Originals, "originals", "", "originals store: file:///path or s3://bucket/prefix?endpoint=... (default: DATA/originals)")
 	fs.StringVar(&c.Outputs, "outputs", "", "outputs store, as --originals (default: DATA/outputs)")
@@ -77,10 +83,12 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.Var(&c.PartSize, "part-size", "S3 multipart part size, the unit of the process-wide buffer pool")
 	fs.IntVar(&c.PartBuffers, "part-buffers", s3.DefaultPoolBuffers, "S3 part buffers shared by all uploads of the process")
 	fs.DurationVar(&c.AbandonAfter, "abandon-after", 48*time.Hour, "abort S3 multipart uploads left unfinished this long (at least the life of direct upload URLs)")
+	fs.DurationVar(&c.UploadExpiry, "upload-expiry", tus.DefaultExpiry, "remove resumable (tus) uploads left unfinished this long after their creation")
 	fs.StringVar(&c.HookSecret, "hook-secret", "", "shared `secret` of POST /api/hooks/s3 (Authorization: Bearer ...); empty disables it")
 	c.MaxUploadSize = 50 << 30
 	fs.Var(&c.MaxUploadSize, "max-upload-size", "largest upload accepted (such as 50GiB)")
 	fs.StringVar(&c.SigningKey, "signing-key", "", "`key` signing playback URLs, 32 bytes or more (default: generated once and kept in the data dir)")
+	c.Signing.flags(fs)
 	fs.StringVar(&c.AllowOrigin, "allow-origin", "*", "Access-Control-Allow-Origin of playback responses")
 	fs.DurationVar(&c.PlaybackTTL, "playback-ttl", 6*time.Hour, "how long signed playback URLs stay valid")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base `URL` of playback links (default: the request's host)")
@@ -92,6 +100,7 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	c.Access.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -126,6 +135,9 @@ func (c *ServeCommand) validate() error {
 		return fmt.Errorf("--part-size must be at least %d bytes and --part-buffers at least 3", s3.MinPartSize)
 	case c.AbandonAfter < web.DirectUploadTTL:
 		return fmt.Errorf("--abandon-after must be at least %v, the life of direct upload URLs", web.DirectUploadTTL)
+	case c.UploadExpiry < time.Minute || c.UploadExpiry >= c.AbandonAfter:
+		// The sweep would abort the S3 multipart uploads of live ones.
+		return fmt.Errorf("--upload-expiry must be at least 1m and less than --abandon-after (%v)", c.AbandonAfter)
 	case c.AllowOrigin == "":
 		return errors.New("--allow-origin must not be empty")
 	case c.SigningKey != "" && len(c.SigningKey) < token.MinKeySize:
@@ -135,6 +147,12 @@ func (c *ServeCommand) validate() error {
 		return errors.New("--public-url must start with http:// or https://")
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if err := c.Access.validate(c.PlaybackTTL); err != nil {
+		return err
+	}
+	if err := c.Signing.validate(); err != nil {
+		return err
+	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
 }
@@ -154,7 +172,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 		return err
 	}
 
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(c.Data, "reel.db"))
+	db, err := openDB(ctx, c.Data, c.DB)
 	if err != nil {
 		return err
 	}
@@ -166,6 +184,10 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
+		return err
+	}
+	if err := secureByDefault(ctx, srv, ln.Addr(), c.Data, log); err != nil {
+		ln.Close()
 		return err
 	}
 	httpSrv := &http.Server{
@@ -230,7 +252,7 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 	if err != nil {
 		return nil, nil, err
 	}
-	signer, err := token.New(key)
+	signer, err := c.Signing.signer(key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -256,15 +278,27 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 	// twice the stall timeout has lost its worker.
 	rescue := &jobs.RescueWorker{After: 2 * c.StallTimeout, Logger: log}
 	sweep := &jobs.SweepWorker{Stores: []reel.BlobStore{originals, outputs}, After: c.AbandonAfter, Logger: log}
+	expire := &jobs.ExpireUploadsWorker{Logger: log}
 	queue, err := jobs.New(driver, jobs.Config{
 		Workers: c.Workers, Transcode: worker, Rescue: rescue, Sweep: sweep, PollInterval: 250 * time.Millisecond,
 		Logger: log.With("component", "river"),
+
+		ExpireUploads: expire,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	videos := sqlstore.New(db, queue.EnqueueTranscode)
 	worker.Videos, rescue.Videos = videos, videos
+	uploads, err := tus.New(tus.Config{
+		Videos: videos, Uploads: videos, Originals: originals, MaxSize: int64(c.MaxUploadSize),
+		Expiry: c.UploadExpiry, PublicURL: c.PublicURL, Logger: log,
+		Prepare: web.UploadOwner,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	expire.Uploads = uploads
 
 	return &web.Server{
 		Videos:        videos,
@@ -278,6 +312,8 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 		PlaybackTTL:   c.PlaybackTTL,
 		PublicURL:     c.PublicURL,
 		Logger:        log,
+		Uploads:       uploads,
+		Access:        c.Access.config(videos),
 	}, queue, nil
 }
 
