@@ -306,24 +306,30 @@ func (s *Store) Enqueue(ctx context.Context, id string, size int64, title *strin
 	return v, tx.Commit()
 }
 
-// RequeueStalled requeues the processing videos not updated since before.
-func (s *Store) RequeueStalled(ctx context.Context, before time.Time) ([]*reel.Video, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM videos WHERE status = ? AND updated_at < ?`,
-		string(reel.StatusProcessing), before.UTC().UnixMicro())
+// queryIDs returns the first column of the query's rows. The rows are read
+// to the end before the caller acts on them: SQLite has one connection.
+func (s *Store) queryIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	return ids, rows.Err()
+}
+
+// RequeueStalled requeues the processing videos not updated since before.
+func (s *Store) RequeueStalled(ctx context.Context, before time.Time) ([]*reel.Video, error) {
+	ids, err := s.queryIDs(ctx, `SELECT id FROM videos WHERE status = ? AND updated_at < ?`,
+		string(reel.StatusProcessing), before.UTC().UnixMicro())
+	if err != nil {
 		return nil, err
 	}
 	var requeued []*reel.Video

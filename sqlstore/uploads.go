@@ -152,22 +152,9 @@ func (s *Store) DeleteUpload(ctx context.Context, id string) error {
 // ExpiredUploads returns up to limit uploads whose expiry is before t,
 // the longest expired first.
 func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]*reel.Upload, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT video_id FROM uploads WHERE expires_at < ? ORDER BY expires_at LIMIT ?`,
+	ids, err := s.queryIDs(ctx, `SELECT video_id FROM uploads WHERE expires_at < ? ORDER BY expires_at LIMIT ?`,
 		t.UTC().UnixMicro(), limit)
 	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var ups []*reel.Upload
