@@ -15,7 +15,8 @@
 # with taskset. Targets: signed/unsigned >= 0.95; reel/nginx >= 0.9 for
 # segments and >= 0.6 for playlists.
 #
-# Environment: REEL (default bin/reel), BENCH_SECONDS (default 10).
+# Environment: REEL (default bin/reel), BENCH_SECONDS (default 10), BENCH_ROUNDS
+# (default 3: the cases interleaved, medians reported).
 # wrk and nginx are installed from Debian if missing.
 set -euo pipefail
 export LC_ALL=C
@@ -24,6 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 REEL=${REEL:-$ROOT/bin/reel}
 SECONDS_PER_CASE=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 DOC=$ROOT/docs/benchmarks-play.md
 SUDO=$([ "$(id -u)" = 0 ] || command -v sudo || true)
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -137,23 +139,33 @@ for base in "$REEL_URL" "$SIGNED_URL" "$NGINX_URL"; do
 		die "$base accepted a bad token"
 done
 
-# run NAME URL: wrk's req/s, MB/s and p99 (ms) of URL.
-declare -A RPS MBS P99
+# run NAME URL: wrk's req/s, MB/s and p99 (ms) of URL, added to NAME's runs.
+declare -A RPS MBS P99 RUNS_RPS
 run() {
-	local name=$1 url=$2 out
+	local name=$1 url=$2 out rps mbs p99
 	out=$(taskset -c 1 wrk -t1 -c16 -d"${SECONDS_PER_CASE}s" --latency "$url")
-	RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-	MBS[$name]=$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); v=v+0; if (u=="GB") v*=1024; if (u=="KB") v/=1024; if (u ~ /[0-9]B/) v/=1048576; printf "%.1f", v}' <<<"$out")
-	P99[$name]=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.2f", v+0; else printf "%.0f", (v+0)*1000}' <<<"$out")
-	log "$name: ${RPS[$name]} req/s, ${MBS[$name]} MB/s, p99 ${P99[$name]} ms"
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+	mbs=$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); v=v+0; if (u=="GB") v*=1024; if (u=="KB") v/=1024; if (u ~ /[0-9]B/) v/=1048576; printf "%.1f", v}' <<<"$out")
+	p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.2f", v+0; else printf "%.0f", (v+0)*1000}' <<<"$out")
+	RPS[$name]+="$rps " MBS[$name]+="$mbs " P99[$name]+="$p99 "
+	log "$name: $rps req/s, $mbs MB/s, p99 $p99 ms"
 }
-for kind in segment playlist; do
-	f=v0/seg1.m4s
-	[ $kind = playlist ] && f=v0/index.m3u8
-	run "reel $kind" "$REEL_URL/play/$TOKEN/$ID/$f"
-	run "signed $kind" "$SIGNED_URL/play/$TOKEN/$ID/$f"
-	run "unsigned $kind" "$REF_URL/play/$TOKEN/$ID/$f"
-	run "nginx $kind" "$NGINX_URL/play/$TOKEN/$ID/$f"
+# Rounds interleave the cases, so a burst of other load hits them alike;
+# the tables report each case's median.
+for round in $(seq "$ROUNDS"); do
+	for kind in segment playlist; do
+		f=v0/seg1.m4s
+		[ $kind = playlist ] && f=v0/index.m3u8
+		run "reel $kind" "$REEL_URL/play/$TOKEN/$ID/$f"
+		run "signed $kind" "$SIGNED_URL/play/$TOKEN/$ID/$f"
+		run "unsigned $kind" "$REF_URL/play/$TOKEN/$ID/$f"
+		run "nginx $kind" "$NGINX_URL/play/$TOKEN/$ID/$f"
+	done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+for name in "${!RPS[@]}"; do
+	RUNS_RPS[$name]=${RPS[$name]}
+	RPS[$name]=$(median "${RPS[$name]}") MBS[$name]=$(median "${MBS[$name]}") P99[$name]=$(median "${P99[$name]}")
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -167,11 +179,13 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "${SECONDS_PER_CASE} s per case on loopback; each server pinned to core 0 (Go with GOMAXPROCS=1, nginx 1 worker),"
 	echo "wrk to core 1. Segment: 1 MiB; playlist: a 600-segment VOD media playlist ($(stat -c %s "$OUT/v0/index.m3u8") bytes, identity)."
 	echo
-	echo "| case | req/s | MB/s | p99 ms |"
-	echo "|---|---:|---:|---:|"
+	echo "Medians of $ROUNDS interleaved rounds; every round's req/s in the last column."
+	echo
+	echo "| case | req/s | MB/s | p99 ms | runs, req/s |"
+	echo "|---|---:|---:|---:|---|"
 	for kind in segment playlist; do
 		for who in reel signed unsigned nginx; do
-			echo "| $who $kind | ${RPS[$who $kind]} | ${MBS[$who $kind]} | ${P99[$who $kind]} |"
+			echo "| $who $kind | ${RPS[$who $kind]} | ${MBS[$who $kind]} | ${P99[$who $kind]} | ${RUNS_RPS[$who $kind]% } |"
 		done
 	done
 	echo

@@ -162,10 +162,33 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request, key strin
 		w.Header().Set("Content-Encoding", "gzip")
 		body = gzipped
 	}
+	if plainGet(r) {
+		// The common case, a player polling or a CDN filling its cache:
+		// the whole playlist, without ServeContent's per-request parsing.
+		h := w.Header()
+		if p.lastModified != "" {
+			h.Set("Last-Modified", p.lastModified)
+		}
+		h.Set("Accept-Ranges", "bytes")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+		return
+	}
 	if refuseEmptyRanges(w, r, int64(len(body))) {
 		return
 	}
 	http.ServeContent(w, r, "", p.modTime, bytes.NewReader(body))
+}
+
+// plainGet reports whether r asks for the whole resource unconditionally:
+// no Range, no If-* header.
+func plainGet(r *http.Request) bool {
+	for name := range r.Header {
+		if name == "Range" || strings.HasPrefix(name, "If-") {
+			return false
+		}
+	}
+	return true
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -202,6 +225,7 @@ type playlist struct {
 	body, gzipped []byte
 	final         bool // a media playlist with EXT-X-ENDLIST
 	modTime       time.Time
+	lastModified  string // modTime as the Last-Modified header spells it
 	loaded        time.Time
 }
 
@@ -214,7 +238,11 @@ func newPlaylist(body []byte, modTime time.Time) *playlist {
 	zw.Write(body)
 	zw.Close()
 	final := bytes.Contains(body, []byte("#EXT-X-ENDLIST"))
-	return &playlist{body: body, gzipped: buf.Bytes(), final: final, modTime: modTime, loaded: time.Now()}
+	p := &playlist{body: body, gzipped: buf.Bytes(), final: final, modTime: modTime, loaded: time.Now()}
+	if !modTime.IsZero() {
+		p.lastModified = modTime.UTC().Format(http.TimeFormat)
+	}
+	return p
 }
 
 // playlistCache holds up to max playlists, each for at most ttl.
