@@ -52,6 +52,10 @@ type Video struct {
 	// first segments of every rendition on, while still processing.
 	Playable bool
 
+	// Encrypted is true when the video's segments are published encrypted
+	// with HLS AES-128: asked for at upload, or by reel serve --encrypt.
+	Encrypted bool
+
 	// Warnings is the media report: what probing found and what reel
 	// decided about it (no audio, rotation applied, HDR tone-mapped...).
 	Warnings []MediaWarning
@@ -124,6 +128,7 @@ type VideoUpdate struct {
 	Status      *Status
 	Progress    *float64
 	Playable    *bool
+	Encrypted   *bool
 	Error       *string
 	ErrorDetail *string
 	Duration    *float64

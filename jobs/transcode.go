@@ -107,8 +107,9 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	}
 	defer os.RemoveAll(dir)
 
+	encrypt := w.Encrypt || v.Encrypted
 	var key []byte
-	if w.Encrypt {
+	if encrypt {
 		key = make([]byte, hls.KeySize)
 		rand.Read(key)
 	}
@@ -176,7 +177,7 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	}
 	ready, one, yes := reel.StatusReady, 1.0, true
 	_, err = w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{
-		Status: &ready, Progress: &one, Playable: &yes, Duration: &res.Duration,
+		Status: &ready, Progress: &one, Playable: &yes, Encrypted: &encrypt, Duration: &res.Duration,
 		Width: &res.Width, Height: &res.Height, Renditions: res.Renditions, Warnings: nonNil(res.Warnings),
 	})
 	if reel.ErrorCode(err) == reel.ENOTFOUND {

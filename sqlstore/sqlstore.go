@@ -80,7 +80,7 @@ func New(db *sql.DB, enqueue EnqueueFunc) *Store {
 }
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
-	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility`
+	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility, encrypted`
 
 // CreateVideo inserts v, filling its timestamps. A queued video's job is
 // inserted in the same transaction.
@@ -112,10 +112,10 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
 		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
-		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility))
+		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility), v.Encrypted)
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
 	} else if err != nil {
@@ -237,6 +237,9 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 	}
 	if u.Progress != nil {
 		add("progress", *u.Progress)
+	}
+	if u.Encrypted != nil {
+		add("encrypted", *u.Encrypted)
 	}
 	if u.Playable != nil {
 		add("playable", *u.Playable)
@@ -393,7 +396,7 @@ func scanVideo(row scanner) (*reel.Video, error) {
 	var created, updated int64
 	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
 		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
-		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility)
+		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility, &v.Encrypted)
 	if err != nil {
 		return nil, err
 	}

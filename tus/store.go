@@ -118,7 +118,7 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 	id := reel.NewID()
 	now := s.now()
 	meta := map[string]string{}
-	for _, k := range []string{"filename", "filetype", "title", "visibility"} {
+	for _, k := range []string{"filename", "filetype", "title", "visibility", "encrypt"} {
 		if v, ok := info.MetaData[k]; ok {
 			meta[k] = reel.Sanitize(v, maxTitleBytes)
 		}
@@ -133,6 +133,7 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 		Size:        info.Size, // declared; Enqueue records the real size
 		OriginalKey: reel.OriginalKey(id),
 		Visibility:  reel.Visibility(info.MetaData["visibility"]),
+		Encrypted:   info.MetaData["encrypt"] == "true",
 	}
 	if v.Visibility == "" {
 		v.Visibility = reel.DefaultVisibility

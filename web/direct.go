@@ -84,6 +84,7 @@ type directCreateRequest struct {
 	Title       string `json:"title"`
 	ContentType string `json:"content_type"`
 	Visibility  string `json:"visibility"` // public, unlisted or private; "" for the default
+	Encrypt     bool   `json:"encrypt"`    // publish with HLS AES-128
 }
 
 // directPartJSON is where to PUT one part.
@@ -147,6 +148,7 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 	v := reel.Video{
 		Owner:       s.ownerOf(r),
 		Visibility:  visibility,
+		Encrypted:   req.Encrypt,
 		ID:          id,
 		Title:       strings.TrimSpace(reel.Sanitize(req.Title, maxTitleBytes)),
 		Status:      reel.StatusUploading,

@@ -105,6 +105,14 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 			if err != nil {
 				return u.bodyError(err)
 			}
+		case "encrypt":
+			val, err := readField(part, 8)
+			if err == nil {
+				u.video.Encrypted, err = parseEncrypt(val)
+			}
+			if err != nil {
+				return u.bodyError(err)
+			}
 		case "file":
 			if u.video.ID != "" {
 				return reel.Errorf(reel.EINVALID, "Send one file per upload.")
@@ -234,4 +242,15 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		l.err = err
 	}
 	return n, err
+}
+
+// parseEncrypt reads the encrypt field of an upload: HLS AES-128 or not.
+func parseEncrypt(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "", "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, reel.Errorf(reel.EINVALID, "encrypt is true or false.")
 }

@@ -18,6 +18,7 @@ type videoJSON struct {
 	Status      reel.Status         `json:"status"`
 	Progress    float64             `json:"progress"`
 	Playable    bool                `json:"playable"`
+	Encrypted   bool                `json:"encrypted"`
 	Error       string              `json:"error,omitempty"`
 	Warnings    []reel.MediaWarning `json:"warnings"`
 	Size        int64               `json:"size"`
@@ -42,7 +43,7 @@ type playbackJSON struct {
 
 func (s *Server) videoJSON(r *http.Request, v *reel.Video) videoJSON {
 	j := videoJSON{
-		ID: v.ID, Title: v.Title, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable,
+		ID: v.ID, Title: v.Title, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable, Encrypted: v.Encrypted,
 		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		Warnings: v.Warnings, Visibility: cmp.Or(v.Visibility, reel.DefaultVisibility), Owner: v.Owner,
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,21 +14,78 @@ import (
 	"reel/hls"
 )
 
-// TestEncryptedPlayback transcodes a clip with --encrypt and plays it as
-// a player would: the variant playlist names the key under the signed
-// prefix, the key comes only with a valid token and is never cached by a
-// shared cache, every segment decrypts with it, and ffmpeg, reading the
-// master playlist over HTTP as an HLS client, decodes the whole stream.
+// TestEncryptedPlayback transcodes a clip with --encrypt, and one asked
+// for encrypted at upload, and plays each as a player would: the variant
+// playlist names the key under the signed prefix, the key comes only with
+// a valid token and is never cached by a shared cache, every segment
+// decrypts with it, and ffmpeg, reading the master playlist over HTTP as an
+// HLS client, decodes the whole stream. A video not asked for encrypted
+// stays in the clear.
 func TestEncryptedPlayback(t *testing.T) {
-	s := startServer(t, "--encrypt")
 	src := filepath.Join(mediaDir, "prog_8s.mp4")
-	status, v, e := s.upload(src, "encrypted")
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %+v", status, e)
+	clip, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
 	}
-	v = s.waitFinal(v.ID, 3*time.Minute)
+	t.Run("every video", func(t *testing.T) {
+		s := startServer(t, "--encrypt")
+		status, v, e := s.upload(src, "encrypted")
+		if status != http.StatusCreated {
+			t.Fatalf("upload: %d %+v", status, e)
+		}
+		checkEncrypted(t, s, v.ID)
+	})
+	t.Run("asked at upload", func(t *testing.T) {
+		s := startServer(t)
+		body, ctype := multipartBody(t, "clip.mp4", [2]string{"encrypt", "true"}, [2]string{"file", string(clip)})
+		status, v, e := s.post(body, ctype)
+		if status != http.StatusCreated {
+			t.Fatalf("upload: %d %+v", status, e)
+		}
+		checkEncrypted(t, s, v.ID)
+
+		status, v, e = s.upload(src, "clear")
+		if status != http.StatusCreated {
+			t.Fatalf("upload: %d %+v", status, e)
+		}
+		v = s.waitFinal(v.ID, 3*time.Minute)
+		if v.Playback == nil {
+			t.Fatalf("clear video %s: %s", v.Status, v.Error)
+		}
+		resp, master := s.get(v.Playback.URL)
+		mustStatus(t, "clear master", resp, master, http.StatusOK)
+		variants, _ := uris(string(master))
+		resp, playlist := s.get(strings.TrimSuffix(v.Playback.URL, "master.m3u8") + variants[0])
+		if bytes.Contains(playlist, []byte("#EXT-X-KEY")) || !bytes.Contains(master, []byte("I-FRAME")) || encryptedField(t, s, v.ID) {
+			t.Errorf("a video not asked for encrypted is encrypted:\n%s", playlist)
+		}
+		body, ctype = multipartBody(t, "clip.mp4", [2]string{"encrypt", "maybe"}, [2]string{"file", string(clip)})
+		if status, _, _ := s.post(body, ctype); status != http.StatusBadRequest {
+			t.Errorf("encrypt=maybe: %d", status)
+		}
+	})
+}
+
+// encryptedField returns the video's "encrypted" as the API says it.
+func encryptedField(t *testing.T, s *server, id string) bool {
+	t.Helper()
+	resp, body := s.get(s.url + "/api/videos/" + id)
+	var v struct{ Encrypted bool }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil {
+		t.Fatalf("GET video: %d %s", resp.StatusCode, body)
+	}
+	return v.Encrypted
+}
+
+// checkEncrypted waits for the video and plays it as an encrypted stream.
+func checkEncrypted(t *testing.T, s *server, id string) {
+	t.Helper()
+	v := s.waitFinal(id, 3*time.Minute)
 	if v.Status != "ready" || v.Playback == nil {
 		t.Fatalf("video %s: %s", v.Status, v.Error)
+	}
+	if !encryptedField(t, s, id) {
+		t.Error(`video JSON says "encrypted": false`)
 	}
 	base := strings.TrimSuffix(v.Playback.URL, "master.m3u8")
 

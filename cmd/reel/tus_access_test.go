@@ -13,7 +13,7 @@ import (
 
 // TestTusAccess runs resumable uploads on a server with keys and S3
 // stores: the uploader owns what they upload, with the visibility from the
-// upload's metadata; another uploader can neither see nor touch the upload;
+// upload's metadata (and encryption, when asked for); another uploader can neither see nor touch the upload;
 // deleting the video mid-upload leaves nothing in the bucket, not even the
 // multipart upload or the leftover of a partial part.
 func TestTusAccess(t *testing.T) {
@@ -31,7 +31,7 @@ func TestTusAccess(t *testing.T) {
 	}
 	ctx := context.Background()
 	src := bytes.Repeat([]byte("reel "), 3<<20) // 15 MiB: several parts and a tail
-	loc, err := client(alice).Create(ctx, int64(len(src)), map[string]string{"filename": "a.mp4", "visibility": "private"})
+	loc, err := client(alice).Create(ctx, int64(len(src)), map[string]string{"filename": "a.mp4", "visibility": "private", "encrypt": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +41,14 @@ func TestTusAccess(t *testing.T) {
 		t.Fatalf("PATCH: %d, %v", off, err)
 	}
 
-	var v struct{ Owner, Visibility, Status string }
+	var v struct {
+		Owner, Visibility, Status string
+		Encrypted                 bool
+	}
 	if status := call(t, "GET", s.url+"/api/videos/"+videoID(loc), alice, nil, "", &v); status != 200 {
 		t.Fatalf("owner's GET: %d", status)
 	}
-	if v.Owner == "" || v.Visibility != "private" || v.Status != "uploading" {
+	if v.Owner == "" || v.Visibility != "private" || v.Status != "uploading" || !v.Encrypted {
 		t.Errorf("video of the upload: %+v", v)
 	}
 
