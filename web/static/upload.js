@@ -119,6 +119,8 @@ window.reelUpload = (() => {
     const title = $('upload-title').value.trim();
     const metadata = { filename: file.name, filetype: file.type || 'application/octet-stream' };
     if (title) metadata.title = title;
+    metadata.visibility = $('upload-visibility').value;
+    if ($('upload-encrypt').checked) metadata.encrypt = 'true';
     const speed = meter();
     let note = '';
 

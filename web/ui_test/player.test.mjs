@@ -188,3 +188,54 @@ test('upload, transcode and play a video in the browser', {
   assert.equal(gone.status, 404);
   id = '';
 });
+
+test('an encrypted public upload plays in the browser', {
+  skip: baseURL ? false : 'REEL_URL is not set (e.g. REEL_URL=http://127.0.0.1:8080)',
+  timeout: READY_TIMEOUT + 120_000,
+}, async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ baseURL });
+  let id = '';
+  t.after(async () => {
+    if (id) await fetch(`${baseURL}/api/videos/${id}`, { method: 'DELETE' }).catch(() => {});
+  });
+
+  await page.goto('/');
+  await page.getByLabel('Video file').setInputFiles(clip);
+  await page.getByLabel('Audience').selectOption('public');
+  await page.getByLabel('Encrypt segments').check();
+  const uploaded = page.waitForResponse((r) =>
+    r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/uploads/');
+  await page.getByRole('button', { name: 'Upload' }).click();
+  const res = await uploaded;
+  assert.equal(res.status(), 201);
+  id = (res.headers().location || '').split('/').pop();
+
+  const item = page.locator(`li[data-video-id="${id}"]`);
+  await item.waitFor();
+  await waitForReady(item, READY_TIMEOUT);
+  const v = await (await fetch(`${baseURL}/api/videos/${id}`)).json();
+  assert.equal(v.visibility, 'public');
+  assert.equal(v.encrypted, true);
+
+  // hls.js fetches the key under the signed prefix and decrypts every
+  // segment; time advancing means the frames decoded.
+  const key = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(`/${id}/enc.key`));
+  await item.locator('a.title').click();
+  await page.waitForURL(`**/#/v/${id}`);
+  const video = page.locator('#player-video');
+  await video.waitFor();
+  await video.evaluate((el) => { el.muted = true; return el.play(); });
+  assert.equal((await key).status(), 200);
+  try {
+    await page.waitForFunction(() => document.querySelector('#player-video').currentTime > 1, null, { timeout: PLAY_TIMEOUT });
+  } catch (e) {
+    const state = await video.evaluate((el) => ({
+      currentTime: el.currentTime, readyState: el.readyState, error: el.error && el.error.message,
+      pageError: document.querySelector('#player-error').textContent,
+    }));
+    assert.fail(`encrypted video did not play: ${JSON.stringify(state)}`);
+  }
+  assert.ok(await video.evaluate((el) => el.videoWidth > 0), 'no video frames');
+});
