@@ -57,7 +57,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -140,18 +139,16 @@ func New(cfg Config) (*Handler, error) {
 	composer.UseTerminater(store)
 	composer.UseLocker(store.locks)
 
-	cors := handler.DefaultCorsConfig
-	cors.AllowOrigin = regexp.MustCompile(".*")
-	cors.AllowHeaders += ", Upload-Checksum"
-	cors.ExposeHeaders += ", Upload-Expires, Tus-Checksum-Algorithm"
 	tusd, err := handler.NewHandler(handler.Config{
 		StoreComposer:        composer,
 		MaxSize:              cfg.MaxSize,
 		BasePath:             cfg.BasePath,
 		DisableDownload:      true, // originals are read through /api/videos, not here
 		DisableConcatenation: true,
-		Cors:                 &cors,
-		Logger:               expslog.New(logHandler{cfg.Logger.Handler()}),
+		// CORS is the API's, decided in front of this handler (reel's web
+		// package, --api-allow-origin): tusd adds none of its own.
+		Cors:   &handler.CorsConfig{Disable: true},
+		Logger: expslog.New(logHandler{cfg.Logger.Handler()}),
 		// The last PATCH finalizes the original and enqueues the
 		// transcode: give that time to finish when the client is gone.
 		GracefulRequestCompletionTimeout: 30 * time.Second,

@@ -23,13 +23,17 @@ func (s *Server) apiCORS(w http.ResponseWriter, r *http.Request) bool {
 	if allow != "*" {
 		h.Add("Vary", "Origin")
 	}
-	h.Set("Access-Control-Expose-Headers", "Retry-After, Location, Upload-Offset, Upload-Length, Tus-Resumable")
+	h.Set("Access-Control-Expose-Headers", strings.Join([]string{
+		"Retry-After", "Location", "Upload-Offset", "Upload-Length", "Upload-Metadata", "Upload-Expires",
+		"Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm",
+	}, ", "))
 	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
 		return false
 	}
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE")
 	h.Set("Access-Control-Allow-Headers", strings.Join([]string{
-		"Authorization", "Content-Type", "Upload-Length", "Upload-Offset", "Upload-Metadata", "Tus-Resumable",
+		"Authorization", "Content-Type", "Upload-Length", "Upload-Offset", "Upload-Metadata", "Upload-Checksum",
+		"Upload-Concat", "Upload-Defer-Length", "Tus-Resumable", "X-HTTP-Method-Override", "X-Requested-With",
 	}, ", "))
 	h.Set("Access-Control-Max-Age", "3600")
 	w.WriteHeader(http.StatusNoContent)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"reel/s3test"
@@ -78,5 +79,36 @@ func TestTusAccess(t *testing.T) {
 	}
 	if _, _, err := client(alice).Offset(ctx, target); !errors.Is(err, tusclient.ErrGone) {
 		t.Errorf("HEAD after DELETE: %v", err)
+	}
+}
+
+// TestTusCORS: the tus endpoint follows the API's CORS policy, none by
+// default, and with --api-allow-origin lets that origin's pages speak tus
+// with a bearer key.
+func TestTusCORS(t *testing.T) {
+	preflight := func(s *server, origin string) *http.Response {
+		req, _ := http.NewRequest("OPTIONS", s.url+"/api/uploads/", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, upload-length, upload-metadata, tus-resumable")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	s := startServer(t)
+	if resp := preflight(s, "https://elsewhere.example"); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("default: the tus endpoint allows another origin: %v", resp.Header)
+	}
+	s = startServer(t, "--api-allow-origin", "https://app.example")
+	resp := preflight(s, "https://app.example")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Upload-Checksum") {
+		t.Errorf("allowed origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := preflight(s, "https://elsewhere.example"); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("another origin allowed: %v", resp.Header)
 	}
 }
