@@ -19,6 +19,7 @@
 # (default 3: the cases interleaved, medians reported).
 # wrk and nginx are installed from Debian if missing.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export LC_ALL=C
 
 cd "$(dirname "$0")/.."
@@ -28,8 +29,6 @@ SECONDS_PER_CASE=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 DOC=$ROOT/docs/benchmarks-play.md
 SUDO=$([ "$(id -u)" = 0 ] || command -v sudo || true)
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "bench: $*"; exit 1; }
 
 for pkg in wrk nginx; do
 	command -v $pkg >/dev/null || [ -x /usr/sbin/$pkg ] || {
@@ -162,14 +161,14 @@ for round in $(seq "$ROUNDS"); do
 		run "nginx $kind" "$NGINX_URL/play/$TOKEN/$ID/$f"
 	done
 done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 for name in "${!RPS[@]}"; do
 	RUNS_RPS[$name]=${RPS[$name]}
-	RPS[$name]=$(median "${RPS[$name]}") MBS[$name]=$(median "${MBS[$name]}") P99[$name]=$(median "${P99[$name]}")
+	# shellcheck disable=SC2086 # each holds its runs, split into arguments
+	RPS[$name]=$(median ${RPS[$name]}) MBS[$name]=$(median ${MBS[$name]}) P99[$name]=$(median ${P99[$name]})
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "met" : "**missed**") }'; }
+meets() { verdict "$1 >= $2"; }
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "# Signed delivery benchmark"
@@ -192,13 +191,13 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "| ratio (req/s) | value | target | |"
 	echo "|---|---:|---:|---|"
 	r=$(ratio "${RPS[signed segment]}" "${RPS[unsigned segment]}")
-	echo "| signed / unsigned, segment | $r | 0.95 | $(verdict "$r" 0.95) |"
+	echo "| signed / unsigned, segment | $r | 0.95 | $(meets "$r" 0.95) |"
 	r=$(ratio "${RPS[signed playlist]}" "${RPS[unsigned playlist]}")
-	echo "| signed / unsigned, playlist | $r | 0.95 | $(verdict "$r" 0.95) |"
+	echo "| signed / unsigned, playlist | $r | 0.95 | $(meets "$r" 0.95) |"
 	r=$(ratio "${RPS[reel segment]}" "${RPS[nginx segment]}")
-	echo "| reel / nginx secure_link, segment | $r | 0.9 | $(verdict "$r" 0.9) |"
+	echo "| reel / nginx secure_link, segment | $r | 0.9 | $(meets "$r" 0.9) |"
 	r=$(ratio "${RPS[reel playlist]}" "${RPS[nginx playlist]}")
-	echo "| reel / nginx secure_link, playlist | $r | 0.6 | $(verdict "$r" 0.6) |"
+	echo "| reel / nginx secure_link, playlist | $r | 0.6 | $(meets "$r" 0.6) |"
 } >"$DOC.new"
 mv "$DOC.new" "$DOC"
 cat "$DOC"

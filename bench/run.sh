@@ -16,6 +16,7 @@
 # large upload; REEL (default bin/reel) is the binary under test.
 # Generated inputs live in bench/out/ (gitignored) and are removed at exit.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export LC_ALL=C # a dot for decimals, in EPOCHREALTIME, awk and sort
 
 cd "$(dirname "$0")/.."
@@ -29,21 +30,9 @@ CLIP_SECONDS=30
 
 started=$EPOCHSECONDS
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "bench: $*"; exit 1; }
 
-# Arithmetic on decimals, which bash lacks: calc 'EXPR' prints EXPR's value.
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
-# fmt DIGITS X prints X rounded to DIGITS decimals.
-fmt() { awk -v d="$1" -v x="$2" 'BEGIN { printf "%.*f", d, x }'; }
-# median X...: the middle value (mean of the two middle ones if even).
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.6g", v[(NR + 1) / 2]; else printf "%.6g", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 # minimum X...: the smallest value.
 minimum() { printf '%s\n' "$@" | sort -g | head -n 1; }
-now() { echo "$EPOCHREALTIME"; }
 # go_secs DURATION: seconds in a Go duration string such as 1m2.5s or 850ms.
 go_secs() {
 	awk -v d="$1" 'BEGIN {
@@ -55,8 +44,6 @@ go_secs() {
 		printf "%.6g", s
 	}'
 }
-# verdict OK: "met" or "missed", from an awk condition.
-verdict() { awk "BEGIN { exit !($1) }" && echo met || echo "**missed**"; }
 
 [[ -x $REEL ]] || die "$REEL not found: run 'make build' (or 'make bench')"
 for tool in curl ffmpeg ffprobe go awk; do
@@ -126,9 +113,6 @@ start_reel() {
 		--max-upload-size 100GiB --workers "$2"
 }
 
-# peak_rss_kib PID: the process's peak resident set size (VmHWM) in KiB.
-# Read before stopping the process: it is the high-water mark of its life.
-peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
 # cpu_ticks PID: clock ticks of CPU the process used itself plus those of
 # its children that it has waited for (utime+stime+cutime+cstime): reel
@@ -140,11 +124,6 @@ cpu_ticks() {
 }
 CLK_TCK=$(getconf CLK_TCK)
 
-# busy_ticks: clock ticks all CPUs spent busy since boot (user, nice,
-# system, irq, softirq, steal), from /proc/stat. Its growth during a run
-# minus the run's own CPU is what other processes took meanwhile: the
-# measure of how noisy that run's wall time is.
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
 # show_cmd ARG...: the command as one line a shell would read back, with
 # the work dir's path left out.
@@ -173,8 +152,6 @@ http_get() {
 # SLEEP_FD never has data: `read -t 0.1 -u $SLEEP_FD` sleeps 0.1 s in bash.
 exec {SLEEP_FD}<> <(:)
 
-# json_str KEY JSON: the first string value of KEY in a flat JSON object.
-json_str() { sed -n "s/^[^{]*{.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2" | head -n 1; }
 
 # upload URL FILE: POSTs FILE as the multipart part "file" and prints
 # "SECONDS BODY" (curl's time_total, to the last byte of the response).
@@ -187,12 +164,6 @@ upload() {
 	echo "$secs $(tr -d '\n' <"$resp")"
 }
 
-# delete_video URL ID: removes a video and its original from reel.
-delete_video() {
-	local code
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$1/api/videos/$2")
-	[[ $code == 204 ]] || die "DELETE $2 answered $code"
-}
 
 log "building bench/refserver"
 go build -o "$WORK/refserver" ./bench/refserver

@@ -25,6 +25,7 @@
 # the versitygw data included, lives in one work dir removed at exit.
 # Installs wrk and nginx (Debian) and versitygw (go install) if missing.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export LC_ALL=C # a dot for decimals, in EPOCHREALTIME, awk and sort
 
 cd "$(dirname "$0")/.."
@@ -51,18 +52,7 @@ OUT_BUCKET=reel-outputs
 started=$EPOCHSECONDS
 uptime_start=$(uptime)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "bench/s3: $*"; exit 1; }
 
-# Arithmetic on decimals, which bash lacks: calc 'EXPR' prints EXPR's value.
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
-# fmt DIGITS X prints X rounded to DIGITS decimals.
-fmt() { awk -v d="$1" -v x="$2" 'BEGIN { printf "%.*f", d, x }'; }
-# median X...: the middle value (mean of the two middle ones if even).
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.6g", v[(NR + 1) / 2]; else printf "%.6g", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 # commas X...: the values, comma-separated.
 commas() { local IFS=,; sed 's/,/, /g' <<<"$*"; }
 # minimum X... and maximum X...: the smallest and the largest value.
@@ -75,9 +65,6 @@ runs() {
 	for x in "$@"; do s+="${s:+, }$(fmt "$d" "$x")"; done
 	echo "$s"
 }
-now() { echo "$EPOCHREALTIME"; }
-# verdict CONDITION: "met" or "**missed**", from an awk condition.
-verdict() { awk "BEGIN { exit !($1) }" && echo met || echo "**missed**"; }
 mib() { fmt 1 "$(calc "$1 / 1024")"; } # KiB → MiB, one decimal
 # noise OTHER_CPU WALL: adds a measured run's CPU of other processes and
 # its wall time to the totals that tell how noisy the whole run was.
@@ -183,22 +170,6 @@ log "work dir $WORK ($((avail >> 30)) GiB free on $DISK); load average $load_sta
 CLK_TCK=$(getconf CLK_TCK)
 # cpu_ticks PID: the CPU a process used (utime+stime), in clock ticks.
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-# busy_ticks: clock ticks all CPUs spent busy since boot, from /proc/stat.
-# Its growth during a run minus the run's own CPU is what other processes
-# took meanwhile: how noisy that run is.
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-# peak_rss_kib PID: the process's peak resident set size (VmHWM) in KiB.
-peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-# free_port: a loopback port nothing listens on right now.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
-# json_str KEY JSON: the last string value of KEY in a JSON object.
-json_str() { sed -n "s/^[^{]*{.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2" | head -n 1; }
 
 # show_cmd ARG...: the command as one line a shell would read back, with
 # the work dir's path left out.
@@ -304,12 +275,6 @@ upload() {
 	UP_ID=$(json_str id "$(cat "$WORK/resp.json")")
 }
 
-# delete_video URL ID: removes a video and its original through the API.
-delete_video() {
-	local code
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$1/api/videos/$2")
-	[[ $code == 204 ]] || die "DELETE $2 answered $code"
-}
 
 log "building bench/s3ref"
 go build -o "$WORK/s3ref" ./bench/s3ref

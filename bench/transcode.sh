@@ -23,6 +23,7 @@
 # /dev/tcp, CPU from /proc, CPU of other processes as the busy-machine
 # flag) and the reference ladder command come from bench/run.sh.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export LC_ALL=C
 
 cd "$(dirname "$0")/.."
@@ -35,16 +36,6 @@ DOC=$ROOT/docs/benchmarks-transcode.md
 started=$EPOCHSECONDS
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 uptime_start=$(uptime)
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "bench: $*"; exit 1; }
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
-fmt() { awk -v d="$1" -v x="$2" 'BEGIN { printf "%.*f", d, x }'; }
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.6g", v[(NR + 1) / 2]; else printf "%.6g", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-now() { echo "$EPOCHREALTIME"; }
-verdict() { awk "BEGIN { exit !($1) }" && echo met || echo "**missed**"; }
 runs() { local x s=; for x in "$@"; do s+="${s:+, }$(fmt 2 "$x")"; done; echo "$s"; }
 runs3() { local x s=; for x in "$@"; do s+="${s:+, }$(fmt 3 "$x")"; done; echo "$s"; }
 
@@ -84,7 +75,6 @@ stop_server() { kill -INT "$1"; wait "$1" || true; SERVER_PIDS=(); }
 # utime+stime+cutime+cstime of PID: reel waits for its ffprobe/ffmpeg.
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'; }
 CLK_TCK=$(getconf CLK_TCK)
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
 show_cmd() {
 	local a s=
@@ -104,7 +94,6 @@ http_get() {
 	exec {fd}>&-
 }
 exec {SLEEP_FD}<> <(:)
-json_str() { sed -n "s/^[^{]*{.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2" | head -n 1; }
 
 # ---------------------------------------------------------------- input
 

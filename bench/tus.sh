@@ -17,6 +17,7 @@
 # Installs tusd (go install github.com/tus/tusd/v2/cmd/tusd@v2.10.0) and
 # versitygw if missing. REEL (default bin/reel) is the binary under test.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export LC_ALL=C
 
 cd "$(dirname "$0")/.."
@@ -32,14 +33,6 @@ BUCKET=tus-bench
 TUSD_MODULE=github.com/tus/tusd/v2/cmd/tusd@v2.10.0
 VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw@v1.8.0
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "bench/tus: $*"; exit 1; }
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
-fmt() { awk -v d="$1" -v x="$2" 'BEGIN { printf "%.*f", d, x }'; }
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.6g", v[(NR + 1) / 2]; else printf "%.6g", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 runs() {
 	local d=$1 s= x
 	shift
@@ -72,16 +65,8 @@ need=$(((SIZE_MIB << 20) * 4))
 avail=$(df --output=avail -B1 "$WORK" | tail -n 1 | tr -d ' ')
 ((avail > need)) || die "need $((need >> 20)) MiB free under $WORK, have $((avail >> 20))"
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 write_bytes() { awk '/^write_bytes:/ { print $2 }' "/proc/$1/io"; }
 
 # ---------------------------------------------------------------- versitygw
