@@ -65,16 +65,7 @@ func waitProcessing(t *testing.T, s *server, id string) {
 // transcode and starts it again: the video reaches ready with no operator
 // action, because the rescuer requeues what the dead worker left.
 func TestCrashMidTranscode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs reel as a process")
-	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	bin := filepath.Join(t.TempDir(), "reel")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildReel(t)
 	data := t.TempDir()
 
 	url, cmd := startProcess(t, bin, data)
@@ -120,4 +111,21 @@ func (s *server) mustVideo(id string) video {
 		s.t.Fatalf("video %s: found %v, %+v", id, ok, v)
 	}
 	return v
+}
+
+// buildReel builds reel for tests that run it as a process and kill it,
+// skipping them under -short or without ffmpeg.
+func buildReel(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs reel as a process")
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "reel")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }

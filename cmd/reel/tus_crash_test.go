@@ -31,16 +31,7 @@ import (
 // source byte for byte, and the video be queued for transcoding. Once with
 // the originals on disk, once on S3 (versitygw).
 func TestTusCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs reel as a process")
-	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	bin := filepath.Join(t.TempDir(), "reel")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildReel(t)
 	src := tusClip(t)
 
 	for _, store := range []string{"disk", "s3"} {
