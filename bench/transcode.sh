@@ -121,33 +121,15 @@ ABR=(96k 128k 128k 128k)
 SB_INTERVAL=$(awk -v d="$CLIP_SECONDS" 'BEGIN { i = int(d / 100); if (i < d / 100) i++; if (i < 1) i = 1; print i }')
 SB_FILTER="fps=1/$SB_INTERVAL,scale=160:90,setsar=1,format=rgb24"
 
-# ref_args OUT STORYBOARD(0|1): bench/run.sh's hand-written single-pass
-# ladder command, optionally with reel's storyboard branch as a fifth
-# branch of the split and a second (rawvideo) output.
+# ref_args OUT STORYBOARD(0|1): the hand-written single-pass ladder
+# command (ref_ladder_args, bench/lib.sh, also bench/run.sh's reference),
+# optionally with reel's storyboard as a fifth branch of the split and a
+# second (rawvideo) output.
 ref_args() {
-	local graph="[0:v]split=4[s0][s1][s2][s3];[s0]scale=640:360[v0];[s1]scale=854:480[v1];[s2]scale=1280:720[v2];[s3]scale=1920:1080[v3]"
-	if (($2)); then
-		graph="[0:v]split=5[s0][s1][s2][s3][s4];[s0]scale=640:360[v0];[s1]scale=854:480[v1];[s2]scale=1280:720[v2];[s3]scale=1920:1080[v3];[s4]${SB_FILTER}[sb]"
-	fi
-	ARGS=(ffmpeg -nostdin -y -loglevel error -nostats -i "$CLIP"
-		-filter_complex "$graph"
-		-map "[v0]" -map 0:a -map "[v1]" -map 0:a -map "[v2]" -map 0:a -map "[v3]" -map 0:a
-		-map_metadata -1
-		-c:v libx264 -preset veryfast -profile:v high -crf 23
-		-maxrate:v:0 800k -bufsize:v:0 1600k
-		-maxrate:v:1 1400k -bufsize:v:1 2800k
-		-maxrate:v:2 2800k -bufsize:v:2 5600k
-		-maxrate:v:3 5000k -bufsize:v:3 10000k
-		-g 60 -keyint_min 60 -sc_threshold 0
-		-c:a aac -ac 2 -ar 48000 -b:a:0 96k -b:a:1 128k -b:a:2 128k -b:a:3 128k
-		-max_muxing_queue_size 1024
-		-f hls -hls_time 6 -hls_playlist_type vod -hls_flags independent_segments
-		-hls_segment_type fmp4 -hls_fmp4_init_filename init.mp4
-		-master_pl_name master.m3u8
-		-var_stream_map "v:0,a:0,name:360p v:1,a:1,name:480p v:2,a:2,name:720p v:3,a:3,name:1080p"
-		-hls_segment_filename "$1/%v/seg_%05d.m4s"
-		"$1/%v/index.m3u8")
-	if (($2)); then ARGS+=(-map "[sb]" -f rawvideo "$1/storyboard.rgb"); fi
+	local branch=
+	if (($2)); then branch=$SB_FILTER; fi
+	ref_ladder_args "$CLIP" "$1" "$branch"
+	ARGS=(ffmpeg "${REF_ARGS[@]}")
 }
 
 # rung_args OUT K: one rendition alone, same settings, its own decode.
