@@ -81,9 +81,38 @@ func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", b.ModTime(), content)
 }
 
+// maxRanges is the most byte ranges one request may ask for, as nginx's
+// max_ranges: each range of a multipart/byteranges answer costs a part
+// header of ~100 bytes, so thousands of one-byte ranges would send many
+// times the file. Players ask for one range; over the cap the whole file
+// goes out (200), never more than its size.
+const maxRanges = 16
+
+// capRanges drops r's Range header when it lists more than maxRanges
+// specs, so that ServeContent answers 200 with the whole file. Ranges
+// whose total exceeds the file's size (overlapping, repeated) are already
+// answered that way by ServeContent.
+func capRanges(r *http.Request) {
+	specs, ok := strings.CutPrefix(r.Header.Get("Range"), "bytes=")
+	if !ok || strings.Count(specs, ",") < maxRanges {
+		return
+	}
+	n := 0
+	for _, spec := range strings.Split(specs, ",") {
+		if textproto.TrimString(spec) != "" { // ServeContent skips empty specs
+			n++
+		}
+	}
+	if n > maxRanges {
+		r.Header.Del("Range")
+	}
+}
+
 // refuseEmptyRanges answers 416 if r's Range has only "-0" specs, and
-// drops them from a longer list; it reports whether it answered.
+// drops them from a longer list; it reports whether it answered. It also
+// applies the cap on the number of ranges (capRanges).
 func refuseEmptyRanges(w http.ResponseWriter, r *http.Request, size int64) bool {
+	capRanges(r)
 	if dropEmptySuffixRanges(r) {
 		return false
 	}
