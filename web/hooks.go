@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime"
@@ -252,11 +253,21 @@ func (s *Server) createFromEvent(ctx context.Context, o s3Object, rel string) (s
 	if v.ContentType == "" {
 		v.ContentType = mime.TypeByExtension(path.Ext(name))
 	}
+	if size > s.MaxUploadSize {
+		// The bucket took it, but reel does not transcode what it would
+		// refuse as an upload: the video says why, the object stays.
+		v.Status = reel.StatusFailed
+		v.Error = fmt.Sprintf("The file is %d bytes, larger than the upload limit of %d bytes.", size, s.MaxUploadSize)
+	}
 	err = s.Videos.CreateVideo(ctx, &v)
 	if reel.ErrorCode(err) == reel.ECONFLICT {
 		return "", nil // a duplicate event: the original has its video
 	} else if err != nil {
 		return "", err
+	}
+	if v.Status == reel.StatusFailed {
+		log.Warn("video from s3 event failed: over the upload size limit", "video", v.ID, "bytes", size, "limit", s.MaxUploadSize)
+		return v.ID, nil
 	}
 	log.Info("video created from s3 event", "video", v.ID, "bytes", size)
 	return v.ID, nil

@@ -176,6 +176,12 @@ func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, reel.Errorf(reel.ECONFLICT, "Only a failed video can be retried; this one is %s.", v.Status))
 		return
 	}
+	if v.Size > s.MaxUploadSize {
+		// A storage event's original over the limit failed for its size:
+		// retrying must not transcode it either.
+		s.error(w, r, s.tooLarge())
+		return
+	}
 	v, err = s.Videos.Enqueue(r.Context(), v.ID, v.Size, nil)
 	if err != nil {
 		s.error(w, r, err)
