@@ -116,10 +116,17 @@ func periodic(interval time.Duration, args river.JobArgs) *river.PeriodicJob {
 		&river.PeriodicJobOpts{RunOnStart: true})
 }
 
-// EnqueueTranscode inserts the transcode job of videoID within tx. It has
-// the shape of sqlstore.EnqueueFunc.
+// EnqueueTranscode inserts the transcode job of videoID within tx, at the
+// priority its owner's backlog gives it (fair.go). It has the shape of
+// sqlstore.EnqueueFunc.
 func (q *Queue) EnqueueTranscode(ctx context.Context, tx *sql.Tx, videoID string) (int64, error) {
-	res, err := q.client.InsertTx(ctx, tx, TranscodeArgs{VideoID: videoID}, nil)
+	priority, err := q.transcodePriority(ctx, tx, videoID)
+	if err != nil {
+		return 0, err
+	}
+	opts := TranscodeArgs{}.InsertOpts()
+	opts.Priority = priority
+	res, err := q.client.InsertTx(ctx, tx, TranscodeArgs{VideoID: videoID}, &opts)
 	if err != nil {
 		return 0, err
 	}
