@@ -15,6 +15,9 @@ const (
 	EEXPIRED      = "expired"
 	ETOOLARGE     = "too_large"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE: a service reel depends on (the database) cannot be
+	// reached for now; the same request may succeed later.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the one error type of the domain: a code, a message fit for the

@@ -20,13 +20,14 @@ var _ reel.KeyStore = (*Store)(nil)
 const keyColumns = `id, name, role, created_at, last_used_at, revoked_at`
 
 // CreateKey stores k with the hash of its secret, filling ID and CreatedAt.
-func (s *Store) CreateKey(ctx context.Context, k *reel.Key, hash []byte) error {
+func (s *Store) CreateKey(ctx context.Context, k *reel.Key, hash []byte) (err error) {
+	defer unavailable(&err)
 	if !reel.ValidRole(k.Role) {
 		return reel.Errorf(reel.EINVALID, "The role must be admin, uploader or viewer.")
 	}
 	k.ID = reel.NewID()
 	k.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err = s.db.ExecContext(ctx, `INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		k.ID, k.Name, string(k.Role), hash, k.CreatedAt.UnixMicro())
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A valid key named %q exists already.", k.Name)
@@ -37,7 +38,8 @@ func (s *Store) CreateKey(ctx context.Context, k *reel.Key, hash []byte) error {
 }
 
 // KeyByHash returns the key whose secret hashes to hash.
-func (s *Store) KeyByHash(ctx context.Context, hash []byte) (*reel.Key, error) {
+func (s *Store) KeyByHash(ctx context.Context, hash []byte) (_ *reel.Key, err error) {
+	defer unavailable(&err)
 	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, reel.Errorf(reel.ENOTFOUND, "Unknown key.")
@@ -46,7 +48,8 @@ func (s *Store) KeyByHash(ctx context.Context, hash []byte) (*reel.Key, error) {
 }
 
 // Keys returns every key, oldest first.
-func (s *Store) Keys(ctx context.Context) ([]*reel.Key, error) {
+func (s *Store) Keys(ctx context.Context) (_ []*reel.Key, err error) {
+	defer unavailable(&err)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
@@ -66,7 +69,8 @@ func (s *Store) Keys(ctx context.Context) ([]*reel.Key, error) {
 // RevokeKey revokes the key with the id, or else the valid key with the
 // name, and deletes its sessions in the same transaction. Revoking a
 // revoked key is ECONFLICT.
-func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (*reel.Key, error) {
+func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (_ *reel.Key, err error) {
+	defer unavailable(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -93,15 +97,17 @@ func (s *Store) RevokeKey(ctx context.Context, idOrName string, at time.Time) (*
 }
 
 // TouchKey records the key's last use.
-func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, at.UTC().UnixMicro(), id)
+func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, at.UTC().UnixMicro(), id)
 	return err
 }
 
 // HasValidKeys reports whether any key is not revoked.
-func (s *Store) HasValidKeys(ctx context.Context) (bool, error) {
+func (s *Store) HasValidKeys(ctx context.Context) (_ bool, err error) {
+	defer unavailable(&err)
 	var ok bool
-	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at = 0)`).Scan(&ok)
+	err = s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at = 0)`).Scan(&ok)
 	return ok, err
 }
 

@@ -17,8 +17,9 @@ import (
 var _ reel.SessionStore = (*Store)(nil)
 
 // CreateSession stores a session of the key that ends at expires.
-func (s *Store) CreateSession(ctx context.Context, hash []byte, keyID string, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (hash, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+func (s *Store) CreateSession(ctx context.Context, hash []byte, keyID string, expires time.Time) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO sessions (hash, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		hash, keyID, s.now().UTC().UnixMicro(), expires.UTC().UnixMicro())
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
@@ -27,7 +28,8 @@ func (s *Store) CreateSession(ctx context.Context, hash []byte, keyID string, ex
 }
 
 // SessionKey returns the valid key of the live session with the hash.
-func (s *Store) SessionKey(ctx context.Context, hash []byte, now time.Time) (*reel.Key, error) {
+func (s *Store) SessionKey(ctx context.Context, hash []byte, now time.Time) (_ *reel.Key, err error) {
+	defer unavailable(&err)
 	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT k.id, k.name, k.role, k.created_at, k.last_used_at, k.revoked_at
 		FROM sessions s JOIN api_keys k ON k.id = s.key_id
 		WHERE s.hash = ? AND s.expires_at > ? AND k.revoked_at = 0`, hash, now.UTC().UnixMicro()))
@@ -38,13 +40,15 @@ func (s *Store) SessionKey(ctx context.Context, hash []byte, now time.Time) (*re
 }
 
 // DeleteSession removes the session with the hash, if any.
-func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash)
+func (s *Store) DeleteSession(ctx context.Context, hash []byte) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash)
 	return err
 }
 
 // DeleteExpiredSessions removes the sessions that ended by now.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UTC().UnixMicro())
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UTC().UnixMicro())
 	return err
 }

@@ -1,34 +1,28 @@
-// Package sqlstore keeps videos in a SQL database through database/sql.
-// SQLite (modernc.org/sqlite, no cgo) is the embedded default; the queries
-// are written to port to PostgreSQL, whose migrations would sit in their
-// own folder beside migrations/sqlite.
+// Package sqlstore keeps videos, API keys, sessions, upload state and the
+// signing key in a SQL database through database/sql: SQLite
+// (modernc.org/sqlite, no cgo) as the embedded default, or PostgreSQL
+// (pgx's database/sql driver) shared by many reel processes. One Store
+// serves both with the same queries (see dialect.go).
 //
-// The schema is one table, videos, migrated with goose. Timestamps are Unix
-// microseconds so that every dialect orders them the same way; renditions
-// are a JSON array.
+// The schema is migrated with goose, one folder per dialect
+// (migrations/sqlite, migrations/postgres) with the same tables and
+// numbering. Timestamps are Unix microseconds so that every dialect orders
+// them the same way; renditions are a JSON array.
 package sqlstore
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
-
 	"reel"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 // EnqueueFunc inserts the transcode job of a video inside tx and returns
 // the job's id. The job queue provides it; the store calls it in the same
@@ -37,46 +31,15 @@ type EnqueueFunc func(ctx context.Context, tx *sql.Tx, videoID string) (jobID in
 
 // Store is a reel.VideoStore on a SQL database.
 type Store struct {
-	db      *sql.DB
+	db      conn
 	enqueue EnqueueFunc
 	now     func() time.Time
-}
-
-// OpenSQLite opens (creating if needed) the SQLite database at path in WAL
-// mode and migrates it. SQLite allows one writer at a time and River's
-// SQLite driver wants one connection, so the pool holds exactly one.
-func OpenSQLite(ctx context.Context, path string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(wal)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(normal)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	if err := migrate(ctx, db, goose.DialectSQLite3, "migrations/sqlite"); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
-	}
-	return db, nil
-}
-
-func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, dir string) error {
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(dialect, db, sub)
-	if err != nil {
-		return err
-	}
-	_, err = p.Up(ctx)
-	return err
 }
 
 // New returns a store on db (already migrated) whose Enqueue inserts jobs
 // with enqueue.
 func New(db *sql.DB, enqueue EnqueueFunc) *Store {
-	return &Store{db: db, enqueue: enqueue, now: time.Now}
+	return &Store{db: conn{db: db, pg: isPostgres(db)}, enqueue: enqueue, now: time.Now}
 }
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
@@ -84,7 +47,8 @@ const columns = `id, title, status, progress, error, error_detail, filename, con
 
 // CreateVideo inserts v, filling its timestamps. A queued video's job is
 // inserted in the same transaction.
-func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
+func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) (err error) {
+	defer unavailable(&err)
 	now := s.now().UTC().Truncate(time.Microsecond)
 	v.CreatedAt, v.UpdatedAt = now, now
 	if v.Status == "" {
@@ -107,7 +71,7 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
 	}
 	defer tx.Rollback() // a no-op after Commit
 	if v.Status == reel.StatusQueued {
-		if v.JobID, err = s.enqueue(ctx, tx, v.ID); err != nil {
+		if v.JobID, err = s.enqueue(ctx, tx.Tx, v.ID); err != nil {
 			return fmt.Errorf("enqueue transcode: %w", err)
 		}
 	}
@@ -125,7 +89,8 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) error {
 }
 
 // Video returns the video with id.
-func (s *Store) Video(ctx context.Context, id string) (*reel.Video, error) {
+func (s *Store) Video(ctx context.Context, id string) (_ *reel.Video, err error) {
+	defer unavailable(&err)
 	return videoByID(ctx, s.db, id)
 }
 
@@ -144,7 +109,8 @@ func videoByID(ctx context.Context, q querier, id string) (*reel.Video, error) {
 }
 
 // Videos returns a page of videos, newest first.
-func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) ([]*reel.Video, string, error) {
+func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) (_ []*reel.Video, _ string, err error) {
+	defer unavailable(&err)
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 20
@@ -207,7 +173,8 @@ func decodeCursor(c string) (int64, string, error) {
 }
 
 // UpdateVideo changes the fields u names.
-func (s *Store) UpdateVideo(ctx context.Context, id string, u reel.VideoUpdate) (*reel.Video, error) {
+func (s *Store) UpdateVideo(ctx context.Context, id string, u reel.VideoUpdate) (_ *reel.Video, err error) {
+	defer unavailable(&err)
 	sets, args := updateSets(u)
 	sets = append(sets, "updated_at = ?")
 	args = append(args, s.now().UTC().UnixMicro(), id)
@@ -278,7 +245,8 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 }
 
 // DeleteVideo removes the row of id.
-func (s *Store) DeleteVideo(ctx context.Context, id string) error {
+func (s *Store) DeleteVideo(ctx context.Context, id string) (err error) {
+	defer unavailable(&err)
 	res, err := s.db.ExecContext(ctx, `DELETE FROM videos WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete video: %w", err)
@@ -291,7 +259,8 @@ func (s *Store) DeleteVideo(ctx context.Context, id string) error {
 
 // Enqueue marks the video queued and inserts its transcode job in one
 // transaction. Only an uploading or failed video can be queued.
-func (s *Store) Enqueue(ctx context.Context, id string, size int64, title *string) (*reel.Video, error) {
+func (s *Store) Enqueue(ctx context.Context, id string, size int64, title *string) (_ *reel.Video, err error) {
+	defer unavailable(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -329,7 +298,8 @@ func (s *Store) queryIDs(ctx context.Context, query string, args ...any) ([]stri
 }
 
 // RequeueStalled requeues the processing videos not updated since before.
-func (s *Store) RequeueStalled(ctx context.Context, before time.Time) ([]*reel.Video, error) {
+func (s *Store) RequeueStalled(ctx context.Context, before time.Time) (_ []*reel.Video, err error) {
+	defer unavailable(&err)
 	ids, err := s.queryIDs(ctx, `SELECT id FROM videos WHERE status = ? AND updated_at < ?`,
 		string(reel.StatusProcessing), before.UTC().UnixMicro())
 	if err != nil {
@@ -362,7 +332,7 @@ func (s *Store) RequeueStalled(ctx context.Context, before time.Time) ([]*reel.V
 
 // queue sets the video queued within tx, with the extra sets, if cond
 // holds, and inserts a new transcode job.
-func (s *Store) queue(ctx context.Context, tx *sql.Tx, id string, sets []string, args []any, cond string, condArgs ...any) (*reel.Video, error) {
+func (s *Store) queue(ctx context.Context, tx *txn, id string, sets []string, args []any, cond string, condArgs ...any) (*reel.Video, error) {
 	sets = append(sets, "status = ?", "progress = 0", "playable = FALSE", "error = ''", "error_detail = ''", "updated_at = ?")
 	args = append(args, string(reel.StatusQueued), s.now().UTC().UnixMicro(), id)
 	args = append(args, condArgs...)
@@ -377,7 +347,7 @@ func (s *Store) queue(ctx context.Context, tx *sql.Tx, id string, sets []string,
 		}
 		return nil, reel.Errorf(reel.ECONFLICT, "The video is already queued, transcoding or ready.")
 	}
-	jobID, err := s.enqueue(ctx, tx, id)
+	jobID, err := s.enqueue(ctx, tx.Tx, id)
 	if err != nil {
 		return nil, fmt.Errorf("enqueue transcode: %w", err)
 	}

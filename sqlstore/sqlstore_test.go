@@ -2,219 +2,98 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
 	"reel"
+	"reel/pgtest"
 	"reel/sqlstore"
+	"reel/sqlstore/storetest"
 )
 
-func open(t *testing.T, enqueue sqlstore.EnqueueFunc) (*sqlstore.Store, *sql.DB) {
-	t.Helper()
-	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "reel.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return sqlstore.New(db, enqueue), db
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, storetest.Backend{NewDSN: func(t testing.TB) string {
+		return filepath.Join(t.TempDir(), "reel.db")
+	}})
 }
 
-// tableEnqueue records jobs in a table inside the caller's transaction, so
-// a rollback removes them too.
-func tableEnqueue(ctx context.Context, tx *sql.Tx, id string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO jobs (video_id) VALUES (?)`, id)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+func TestPostgres(t *testing.T) {
+	pgtest.New(t) // skips the whole suite at once when PostgreSQL is not running
+	storetest.Run(t, storetest.Backend{NewDSN: func(t testing.TB) string {
+		return pgtest.New(t).URL
+	}})
 }
 
-func TestVideoLifecycle(t *testing.T) {
+func TestOpenNames(t *testing.T) {
 	ctx := context.Background()
-	s, db := open(t, tableEnqueue)
-	if _, err := db.Exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, video_id TEXT)`); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	for _, dsn := range []string{filepath.Join(dir, "a.db"), "sqlite:" + filepath.Join(dir, "b.db")} {
+		db, err := sqlstore.Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", dsn, err)
+		}
+		if err := db.PingContext(ctx); err != nil || sqlstore.IsPostgres(db) {
+			t.Errorf("Open(%q): ping %v, postgres %v", dsn, err, sqlstore.IsPostgres(db))
+		}
+		db.Close()
 	}
-
-	v := &reel.Video{ID: reel.NewID(), Title: "first", Filename: "a.mp4", OriginalKey: reel.NewID()}
-	if err := s.CreateVideo(ctx, v); err != nil {
-		t.Fatal(err)
+	for _, dsn := range []string{"mysql://localhost/reel", "sqlite:", ""} {
+		if db, err := sqlstore.Open(ctx, dsn); err == nil {
+			db.Close()
+			t.Errorf("Open(%q) succeeded, want an error", dsn)
+		}
 	}
-	got, err := s.Video(ctx, v.ID)
-	if err != nil || got.Status != reel.StatusUploading || got.Title != "first" || got.CreatedAt.IsZero() {
-		t.Fatalf("Video = %+v, %v", got, err)
-	}
-
-	title := "renamed"
-	q, err := s.Enqueue(ctx, v.ID, 1234, &title)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q.Status != reel.StatusQueued || q.Size != 1234 || q.Title != "renamed" || q.JobID == 0 {
-		t.Errorf("after Enqueue: %+v", q)
-	}
-	if _, err := s.Enqueue(ctx, v.ID, 1, nil); reel.ErrorCode(err) != reel.ECONFLICT {
-		t.Errorf("second Enqueue error = %v, want conflict", err)
-	}
-
-	ready, p := reel.StatusReady, 1.0
-	r := []reel.Rendition{{Name: "360p", Width: 640, Height: 360, Bandwidth: 900_000}}
-	u, err := s.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Status: &ready, Progress: &p, Renditions: r})
-	if err != nil || u.Status != ready || len(u.Renditions) != 1 || u.Renditions[0] != r[0] {
-		t.Errorf("UpdateVideo = %+v, %v", u, err)
-	}
-
-	if err := s.DeleteVideo(ctx, v.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Video(ctx, v.ID); reel.ErrorCode(err) != reel.ENOTFOUND {
-		t.Errorf("Video after delete: %v", err)
-	}
-	if err := s.DeleteVideo(ctx, v.ID); reel.ErrorCode(err) != reel.ENOTFOUND {
-		t.Errorf("second delete: %v", err)
-	}
-	if _, err := s.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Progress: &p}); reel.ErrorCode(err) != reel.ENOTFOUND {
-		t.Errorf("update after delete: %v", err)
+	// Nothing listens on port 1: one clear error naming the server, and no
+	// password in it.
+	_, err := sqlstore.Open(ctx, "postgres://reel:hunter2@127.0.0.1:1/reel?connect_timeout=5")
+	if err == nil || !strings.Contains(err.Error(), "cannot reach PostgreSQL at 127.0.0.1:1") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("Open of an unreachable server: %v", err)
 	}
 }
 
-// A failing job insert must leave the video uploading: status and job move
-// together or not at all.
-func TestEnqueueIsAtomic(t *testing.T) {
+// A database that refuses connections, or ends them, makes the store's
+// errors EUNAVAILABLE; once it is back, the same store works again.
+func TestPostgresUnavailable(t *testing.T) {
 	ctx := context.Background()
-	boom := errors.New("queue down")
-	s, _ := open(t, func(ctx context.Context, tx *sql.Tx, id string) (int64, error) { return 0, boom })
+	pg := pgtest.New(t)
+	db, err := sqlstore.Open(ctx, pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := sqlstore.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	s := sqlstore.New(db, nil)
 	v := &reel.Video{ID: reel.NewID(), OriginalKey: reel.NewID()}
 	if err := s.CreateVideo(ctx, v); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Enqueue(ctx, v.ID, 10, nil); !errors.Is(err, boom) {
-		t.Fatalf("Enqueue error = %v, want %v", err, boom)
-	}
-	got, err := s.Video(ctx, v.ID)
-	if err != nil || got.Status != reel.StatusUploading || got.Size != 0 {
-		t.Errorf("after failed Enqueue: %+v, %v", got, err)
-	}
-	if _, err := s.Enqueue(ctx, "aaaaaaaaaaaaaaaa", 10, nil); reel.ErrorCode(err) != reel.ENOTFOUND {
-		t.Errorf("Enqueue(unknown) = %v, want not found", err)
-	}
-}
-
-func TestVideosPagination(t *testing.T) {
-	ctx := context.Background()
-	s, _ := open(t, nil)
-	var ids []string
-	for range 7 {
-		v := &reel.Video{ID: reel.NewID(), OriginalKey: reel.NewID()}
-		if err := s.CreateVideo(ctx, v); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, v.ID)
-	}
-	var seen []string
-	cursor := ""
-	for page := 0; ; page++ {
-		vs, next, err := s.Videos(ctx, reel.VideoFilter{Limit: 3, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vs {
-			seen = append(seen, v.ID)
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
-		if page > 5 {
-			t.Fatal("pagination does not end")
-		}
-	}
-	if len(seen) != len(ids) {
-		t.Fatalf("saw %d videos, want %d", len(seen), len(ids))
-	}
-	// Newest first: the reverse of creation order.
-	for i, id := range seen {
-		if id != ids[len(ids)-1-i] {
-			t.Errorf("position %d: %s, want %s", i, id, ids[len(ids)-1-i])
-		}
-	}
-	if _, _, err := s.Videos(ctx, reel.VideoFilter{Cursor: "!!"}); reel.ErrorCode(err) != reel.EINVALID {
-		t.Errorf("bad cursor: %v", err)
-	}
-}
-
-// A video created queued has its job in the same transaction: if the job
-// cannot be inserted, the video is not created either.
-func TestCreateQueued(t *testing.T) {
-	ctx := context.Background()
-	s, db := open(t, tableEnqueue)
-	if _, err := db.Exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, video_id TEXT)`); err != nil {
+	if err := pg.AllowConnections(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	v := &reel.Video{ID: reel.NewID(), Status: reel.StatusQueued, OriginalKey: reel.NewID(), Size: 5}
-	if err := s.CreateVideo(ctx, v); err != nil {
+	t.Cleanup(func() { pg.AllowConnections(context.Background(), true) })
+	if err := pg.TerminateConnections(ctx); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Video(ctx, v.ID)
-	if err != nil || got.Status != reel.StatusQueued || got.JobID == 0 || got.JobID != v.JobID {
-		t.Errorf("created queued: %+v, %v", got, err)
+	// The pool's connections were ended: each fails once, then no new one
+	// gets in. Every error on the way must be EUNAVAILABLE.
+	for i := range 3 * sqlstore.MaxPostgresConns {
+		if _, err := s.Video(ctx, v.ID); reel.ErrorCode(err) != reel.EUNAVAILABLE {
+			t.Fatalf("Video while the database is gone (try %d): %v, want unavailable", i, err)
+		}
 	}
-
-	boom := errors.New("queue down")
-	failing, _ := open(t, func(context.Context, *sql.Tx, string) (int64, error) { return 0, boom })
-	w := &reel.Video{ID: reel.NewID(), Status: reel.StatusQueued, OriginalKey: reel.NewID()}
-	if err := failing.CreateVideo(ctx, w); !errors.Is(err, boom) {
-		t.Fatalf("CreateVideo error = %v, want %v", err, boom)
+	if _, _, err := s.Videos(ctx, reel.VideoFilter{}); reel.ErrorCode(err) != reel.EUNAVAILABLE {
+		t.Errorf("Videos while the database is gone: %v", err)
 	}
-	if _, err := failing.Video(ctx, w.ID); reel.ErrorCode(err) != reel.ENOTFOUND {
-		t.Errorf("video exists although its job was not inserted: %v", err)
+	if _, err := s.UpdateVideo(ctx, v.ID, reel.VideoUpdate{}); reel.ErrorCode(err) != reel.EUNAVAILABLE {
+		t.Errorf("UpdateVideo while the database is gone: %v", err)
 	}
-}
-
-// A processing video whose worker stopped updating it is requeued with a
-// new job; one still being updated is left alone.
-func TestRequeueStalled(t *testing.T) {
-	ctx := context.Background()
-	s, db := open(t, tableEnqueue)
-	if _, err := db.Exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, video_id TEXT)`); err != nil {
+	if err := pg.AllowConnections(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	processing := reel.StatusProcessing
-	stalled := &reel.Video{ID: reel.NewID(), Status: reel.StatusQueued, OriginalKey: reel.NewID()}
-	s.CreateVideo(ctx, stalled)
-	s.UpdateVideo(ctx, stalled.ID, reel.VideoUpdate{Status: &processing})
-	cutoff := time.Now()
-	alive := &reel.Video{ID: reel.NewID(), Status: reel.StatusQueued, OriginalKey: reel.NewID()}
-	s.CreateVideo(ctx, alive)
-	s.UpdateVideo(ctx, alive.ID, reel.VideoUpdate{Status: &processing})
-
-	got, err := s.RequeueStalled(ctx, cutoff)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0].ID != stalled.ID || got[0].Status != reel.StatusQueued || got[0].JobID == stalled.JobID {
-		t.Fatalf("requeued %+v, want only the stalled video with a new job", got)
-	}
-	if v, _ := s.Video(ctx, alive.ID); v.Status != reel.StatusProcessing {
-		t.Errorf("live video is %s", v.Status)
-	}
-	if again, _ := s.RequeueStalled(ctx, cutoff); len(again) != 0 {
-		t.Errorf("requeued twice: %+v", again)
-	}
-}
-
-// Two videos cannot share an original.
-func TestOriginalKeyUnique(t *testing.T) {
-	ctx := context.Background()
-	s, _ := open(t, nil)
-	if err := s.CreateVideo(ctx, &reel.Video{ID: reel.NewID(), OriginalKey: "inbox/a.mp4", UploadID: "u1"}); err != nil {
-		t.Fatal(err)
-	}
-	err := s.CreateVideo(ctx, &reel.Video{ID: reel.NewID(), OriginalKey: "inbox/a.mp4"})
-	if reel.ErrorCode(err) != reel.ECONFLICT {
-		t.Errorf("second video for one original: %v, want conflict", err)
+	if got, err := s.Video(ctx, v.ID); err != nil || got.ID != v.ID {
+		t.Errorf("Video after the database came back: %v, %v", got, err)
 	}
 }

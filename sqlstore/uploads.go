@@ -20,7 +20,8 @@ import (
 var _ reel.UploadStore = (*Store)(nil)
 
 // CreateUpload inserts the video v and the upload u in one transaction.
-func (s *Store) CreateUpload(ctx context.Context, u *reel.Upload, v *reel.Video) error {
+func (s *Store) CreateUpload(ctx context.Context, u *reel.Upload, v *reel.Video) (err error) {
+	defer unavailable(&err)
 	now := s.now().UTC().Truncate(time.Microsecond)
 	v.CreatedAt, v.UpdatedAt = now, now
 	u.CreatedAt, u.UpdatedAt = now, now
@@ -67,7 +68,8 @@ func (s *Store) CreateUpload(ctx context.Context, u *reel.Upload, v *reel.Video)
 const uploadColumns = `video_id, size, received, multipart_id, tail_size, tail_seq, metadata, expires_at, created_at, updated_at`
 
 // Upload returns the upload of the video id with its parts.
-func (s *Store) Upload(ctx context.Context, id string) (*reel.Upload, error) {
+func (s *Store) Upload(ctx context.Context, id string) (_ *reel.Upload, err error) {
+	defer unavailable(&err)
 	u, err := scanUpload(s.db.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE video_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, reel.Errorf(reel.ENOTFOUND, "Upload not found.")
@@ -108,7 +110,8 @@ func scanUpload(row scanner) (*reel.Upload, error) {
 }
 
 // AdvanceUpload records a in one transaction if the offset is still from.
-func (s *Store) AdvanceUpload(ctx context.Context, id string, from int64, a reel.UploadAdvance) error {
+func (s *Store) AdvanceUpload(ctx context.Context, id string, from int64, a reel.UploadAdvance) (err error) {
+	defer unavailable(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -144,14 +147,16 @@ func (s *Store) AdvanceUpload(ctx context.Context, id string, from int64, a reel
 }
 
 // DeleteUpload removes the upload's state and parts.
-func (s *Store) DeleteUpload(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM uploads WHERE video_id = ?`, id)
+func (s *Store) DeleteUpload(ctx context.Context, id string) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `DELETE FROM uploads WHERE video_id = ?`, id)
 	return err
 }
 
 // ExpiredUploads returns up to limit uploads whose expiry is before t,
 // the longest expired first.
-func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]*reel.Upload, error) {
+func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) (_ []*reel.Upload, err error) {
+	defer unavailable(&err)
 	ids, err := s.queryIDs(ctx, `SELECT video_id FROM uploads WHERE expires_at < ? ORDER BY expires_at LIMIT ?`,
 		t.UTC().UnixMicro(), limit)
 	if err != nil {
@@ -172,7 +177,8 @@ func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]*
 
 // LockUpload inserts owner's lease, or takes over one that ran out, in one
 // statement: of two processes trying at once, exactly one gets the row.
-func (s *Store) LockUpload(ctx context.Context, id, owner string, until time.Time) (bool, error) {
+func (s *Store) LockUpload(ctx context.Context, id, owner string, until time.Time) (_ bool, err error) {
+	defer unavailable(&err)
 	now := s.now().UTC().UnixMicro()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO upload_locks (upload_id, owner, expires_at, unlock_requested)
 		VALUES (?, ?, ?, FALSE)
@@ -188,9 +194,10 @@ func (s *Store) LockUpload(ctx context.Context, id, owner string, until time.Tim
 }
 
 // RenewUploadLock extends owner's lease.
-func (s *Store) RenewUploadLock(ctx context.Context, id, owner string, until time.Time) (bool, error) {
+func (s *Store) RenewUploadLock(ctx context.Context, id, owner string, until time.Time) (_ bool, err error) {
+	defer unavailable(&err)
 	var requested bool
-	err := s.db.QueryRowContext(ctx, `UPDATE upload_locks SET expires_at = ?
+	err = s.db.QueryRowContext(ctx, `UPDATE upload_locks SET expires_at = ?
 		WHERE upload_id = ? AND owner = ? RETURNING unlock_requested`,
 		until.UTC().UnixMicro(), id, owner).Scan(&requested)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -200,19 +207,22 @@ func (s *Store) RenewUploadLock(ctx context.Context, id, owner string, until tim
 }
 
 // RequestUploadUnlock flags the lock so that its holder lets go.
-func (s *Store) RequestUploadUnlock(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE upload_locks SET unlock_requested = TRUE WHERE upload_id = ?`, id)
+func (s *Store) RequestUploadUnlock(ctx context.Context, id string) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `UPDATE upload_locks SET unlock_requested = TRUE WHERE upload_id = ?`, id)
 	return err
 }
 
 // UnlockUpload deletes owner's lease.
-func (s *Store) UnlockUpload(ctx context.Context, id, owner string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM upload_locks WHERE upload_id = ? AND owner = ?`, id, owner)
+func (s *Store) UnlockUpload(ctx context.Context, id, owner string) (err error) {
+	defer unavailable(&err)
+	_, err = s.db.ExecContext(ctx, `DELETE FROM upload_locks WHERE upload_id = ? AND owner = ?`, id, owner)
 	return err
 }
 
 // DeleteStaleLocks deletes leases that ran out before t: their holders died.
-func (s *Store) DeleteStaleLocks(ctx context.Context, t time.Time) (int, error) {
+func (s *Store) DeleteStaleLocks(ctx context.Context, t time.Time) (_ int, err error) {
+	defer unavailable(&err)
 	res, err := s.db.ExecContext(ctx, `DELETE FROM upload_locks WHERE expires_at < ?`, t.UTC().UnixMicro())
 	if err != nil {
 		return 0, err

@@ -1,8 +1,7 @@
-package sqlstore_test
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,12 +10,9 @@ import (
 	"reel/sqlstore"
 )
 
-func TestUploadLifecycle(t *testing.T) {
+func testUploadLifecycle(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, db := open(t, tableEnqueue)
-	if _, err := db.Exec(`CREATE TABLE jobs (id INTEGER PRIMARY KEY, video_id TEXT)`); err != nil {
-		t.Fatal(err)
-	}
+	s, db := open(t, b.NewDSN(t), tableEnqueue)
 	id := reel.NewID()
 	expires := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
 	u := &reel.Upload{ID: id, Size: 100, MultipartID: "mp", Metadata: map[string]string{"title": "t"}, ExpiresAt: expires}
@@ -81,9 +77,9 @@ func TestUploadLifecycle(t *testing.T) {
 	}
 }
 
-func TestUploadLock(t *testing.T) {
+func testUploadLock(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := open(t, tableEnqueue)
+	s, _ := open(t, b.NewDSN(t), tableEnqueue)
 	id := reel.NewID()
 	now := time.Now()
 
@@ -127,19 +123,15 @@ func TestUploadLock(t *testing.T) {
 }
 
 // TestUploadLockProcesses races processes (each its own connection to
-// one database file, as separate reel processes have) for one lock:
+// one database, as separate reel processes have) for one lock:
 // exactly one wins.
-func TestUploadLockProcesses(t *testing.T) {
+func testUploadLockProcesses(t *testing.T, b Backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "reel.db")
+	dsn := b.NewDSN(t)
 	var stores []*sqlstore.Store
 	for range 4 {
-		db, err := sqlstore.OpenSQLite(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		stores = append(stores, sqlstore.New(db, nil))
+		s, _ := open(t, dsn, nil)
+		stores = append(stores, s)
 	}
 	id := reel.NewID()
 	var wg sync.WaitGroup

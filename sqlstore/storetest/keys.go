@@ -1,4 +1,4 @@
-package sqlstore_test
+package storetest
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"reel"
 )
 
-func TestKeys(t *testing.T) {
+func testKeys(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := open(t, nil)
+	s, _ := open(t, b.NewDSN(t), nil)
 
 	if ok, err := s.HasValidKeys(ctx); ok || err != nil {
 		t.Fatalf("HasValidKeys on a new database = %v, %v", ok, err)
@@ -105,61 +105,5 @@ func TestKeys(t *testing.T) {
 	keys, err := s.Keys(ctx)
 	if err != nil || len(keys) != 2 || keys[0].ID != k.ID || keys[1].ID != again.ID {
 		t.Errorf("Keys = %v, %v", keys, err)
-	}
-}
-
-func TestVisibilityFilter(t *testing.T) {
-	ctx := context.Background()
-	s, _ := open(t, nil)
-	create := func(owner string, vis reel.Visibility) *reel.Video {
-		v := &reel.Video{ID: reel.NewID(), OriginalKey: reel.NewID(), Owner: owner, Visibility: vis}
-		if err := s.CreateVideo(ctx, v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	pub := create("", reel.VisibilityPublic)
-	def := create("", "")
-	mine := create("alice", reel.VisibilityPrivate)
-	create("bob", reel.VisibilityPrivate)
-	create("bob", reel.VisibilityUnlisted)
-
-	if got, _ := s.Video(ctx, def.ID); got.Visibility != reel.DefaultVisibility || got.Owner != "" {
-		t.Errorf("video created without a visibility = %+v", got)
-	}
-	ids := func(f reel.VideoFilter) map[string]bool {
-		f.Limit = 1 // walk the pages: the filter must hold across cursors
-		seen := map[string]bool{}
-		for {
-			page, next, err := s.Videos(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range page {
-				seen[v.ID] = true
-			}
-			if next == "" {
-				return seen
-			}
-			f.Cursor = next
-		}
-	}
-	if got := ids(reel.ListFilter(nil)); len(got) != 1 || !got[pub.ID] {
-		t.Errorf("anonymous listing = %v, want only %s", got, pub.ID)
-	}
-	alice := &reel.Principal{KeyID: "alice", Role: reel.RoleUploader}
-	if got := ids(reel.ListFilter(alice)); len(got) != 2 || !got[pub.ID] || !got[mine.ID] {
-		t.Errorf("uploader listing = %v, want %s and %s", got, pub.ID, mine.ID)
-	}
-	if got := ids(reel.ListFilter(&reel.Principal{Role: reel.RoleViewer})); len(got) != 5 {
-		t.Errorf("viewer listing has %d videos, want 5", len(got))
-	}
-
-	priv := reel.VisibilityPrivate
-	if got, err := s.UpdateVideo(ctx, pub.ID, reel.VideoUpdate{Visibility: &priv}); err != nil || got.Visibility != priv {
-		t.Errorf("UpdateVideo visibility = %+v, %v", got, err)
-	}
-	if got := ids(reel.ListFilter(nil)); len(got) != 0 {
-		t.Errorf("anonymous listing after making the public video private = %v", got)
 	}
 }

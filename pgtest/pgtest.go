@@ -1,0 +1,122 @@
+// Package pgtest gives tests a fresh PostgreSQL database: it creates
+// reel_test_<random> on the server at 127.0.0.1:5432 (user postgres, trust
+// auth, as on the development and CI machines) and drops it when the test
+// ends. REEL_TEST_POSTGRES overrides the server's URL.
+//
+// If the server does not answer, New skips the test, unless
+// REEL_REQUIRE_POSTGRES is set (make test sets it), in which case it
+// fails, so a stopped server never turns into silently skipped tests.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultServer is the maintenance database of the test server.
+const DefaultServer = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// ServerEnv names the environment variable overriding DefaultServer.
+const ServerEnv = "REEL_TEST_POSTGRES"
+
+// RequireEnv names the environment variable that turns an unreachable
+// server from a skipped test into a failed one.
+const RequireEnv = "REEL_REQUIRE_POSTGRES"
+
+// StartCommand starts Debian's PostgreSQL cluster when it is not running.
+const StartCommand = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+// Database is a database created for one test.
+type Database struct {
+	// URL is the database's postgres:// URL.
+	URL string
+	// Name is the database's name.
+	Name string
+
+	server string
+}
+
+// New creates a fresh database and drops it when the test ends.
+func New(t testing.TB) *Database {
+	t.Helper()
+	server := os.Getenv(ServerEnv)
+	if server == "" {
+		server = DefaultServer
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, server)
+	if err != nil {
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("PostgreSQL at %s does not answer: %v; start it with: %s", server, err, StartCommand)
+		}
+		t.Skipf("PostgreSQL at %s does not answer: %v; start it with: %s", server, err, StartCommand)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	d := &Database{Name: "reel_test_" + hex.EncodeToString(b), server: server}
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+d.Name); err != nil {
+		t.Fatalf("create database %s: %v", d.Name, err)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + d.Name
+	d.URL = u.String()
+	t.Cleanup(func() {
+		if err := d.drop(); err != nil {
+			t.Errorf("drop database %s: %v", d.Name, err)
+		}
+	})
+	return d
+}
+
+// drop removes the database, ending the connections still open to it.
+func (d *Database) drop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, d.server)
+	if err != nil {
+		return err
+	}
+	defer admin.Close(ctx)
+	_, err = admin.Exec(ctx, `DROP DATABASE IF EXISTS `+d.Name+` WITH (FORCE)`)
+	return err
+}
+
+// Admin runs sql on the server's maintenance database, as the server's
+// administrator: for fault tests that end or refuse connections.
+func (d *Database) Admin(ctx context.Context, sql string, args ...any) error {
+	admin, err := pgx.Connect(ctx, d.server)
+	if err != nil {
+		return err
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	return nil
+}
+
+// TerminateConnections ends every connection to the database but the
+// caller's, as a server restart or a failover does.
+func (d *Database) TerminateConnections(ctx context.Context) error {
+	return d.Admin(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = $1 AND pid <> pg_backend_pid()`, d.Name)
+}
+
+// AllowConnections lets new connections in, or refuses them while
+// allow is false, as a server that is down would.
+func (d *Database) AllowConnections(ctx context.Context, allow bool) error {
+	return d.Admin(ctx, fmt.Sprintf(`ALTER DATABASE %s ALLOW_CONNECTIONS %t`, d.Name, allow))
+}
