@@ -388,6 +388,11 @@ func (s *Store) public(err error, op string, args ...any) error {
 		return handler.NewError("ERR_UNAUTHORIZED", reel.ErrorMessage(err), http.StatusUnauthorized)
 	case reel.ErrorCode(err) == reel.EFORBIDDEN:
 		return handler.NewError("ERR_FORBIDDEN", reel.ErrorMessage(err), http.StatusForbidden)
+	case reel.ErrorCode(err) == reel.EUNAVAILABLE:
+		// The database is gone for now: the bytes stored so far are kept
+		// and the client resumes from the offset once it is back.
+		s.log.Warn(op, append(args, "err", err)...)
+		return handler.NewError("ERR_UNAVAILABLE", reel.ErrorMessage(err), http.StatusServiceUnavailable)
 	}
 	s.log.Error(op, append(args, "err", err)...)
 	return handler.NewError("ERR_INTERNAL_SERVER_ERROR", "internal error", http.StatusInternalServerError)

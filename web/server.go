@@ -127,6 +127,7 @@ var statusOf = map[string]int{
 	reel.EEXPIRED:      http.StatusGone,
 	reel.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	reel.EINTERNAL:     http.StatusInternalServerError,
+	reel.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // error writes err as {"error": {"code": ..., "message": ...}}; internal
