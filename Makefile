@@ -43,7 +43,7 @@ test-deps: deps
 ## time-boxed -fuzztime can fail on Go's own deadline race ("context
 ## deadline exceeded", golang/go#75804, fixed in Go 1.27) with no finding.
 test: test-deps ui check
-	REEL_REQUIRE_VERSITYGW=1 REEL_REQUIRE_NGINX=1 $(GO) test -count=1 ./...
+	REEL_REQUIRE_VERSITYGW=1 REEL_REQUIRE_NGINX=1 REEL_REQUIRE_POSTGRES=1 $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 	./scripts/browser-test.sh
 

@@ -2,32 +2,17 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	"reel/sqlstore"
 	"reel/web"
 )
-
-// openDB opens the SQLite database of reel serve and reel keys: path, or
-// reel.db in the data dir, which it creates if needed.
-func openDB(ctx context.Context, data, path string) (*sql.DB, error) {
-	if path == "" {
-		if err := os.MkdirAll(data, 0o755); err != nil {
-			return nil, err
-		}
-		path = filepath.Join(data, "reel.db")
-	}
-	return sqlstore.OpenSQLite(ctx, path)
-}
 
 // accessFlags are reel serve's flags of access control and limits.
 type accessFlags struct {

@@ -17,9 +17,9 @@ import (
 
 // keysUsage describes reel keys.
 const keysUsage = `Usage:
-	reel keys create --name NAME --role admin|uploader|viewer [--data DIR] [--db FILE]
-	reel keys list [--data DIR] [--db FILE]
-	reel keys revoke [--data DIR] [--db FILE] ID|NAME
+	reel keys create --name NAME --role admin|uploader|viewer [--data DIR] [--db FILE|URL]
+	reel keys list [--data DIR] [--db FILE|URL]
+	reel keys revoke [--data DIR] [--db FILE|URL] ID|NAME
 
 create prints the new key once, alone on its last line; reel keeps only
 its SHA-256. Send it as "Authorization: Bearer <key>", or sign in with it
@@ -51,7 +51,7 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("reel keys "+action, flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), keysUsage) }
 	fs.StringVar(&c.Data, "data", "./data", "data `dir` of reel serve")
-	fs.StringVar(&c.DB, "db", "", "SQLite database `file` (default: DATA/reel.db)")
+	registerDBFlag(fs, &c.DB)
 	switch action {
 	case "create":
 		fs.StringVar(&c.Name, "name", "", "`name` of the key, such as the person or program holding it")
@@ -92,12 +92,12 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 
-	db, err := openDB(ctx, c.Data, c.DB)
+	db, err := openDatabase(ctx, c.Data, c.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	store := sqlstore.New(db, nil) // keys never enqueue a transcode
+	store := sqlstore.New(db.SQL, nil) // keys never enqueue a transcode
 	switch action {
 	case "create":
 		return c.create(ctx, store)

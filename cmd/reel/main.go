@@ -28,6 +28,7 @@ const usage = `reel is a self-hosted video-on-demand server.
 Usage:
 	reel serve [flags]    run the server (reel serve -h lists the flags)
 	reel keys ACTION      create, list or revoke API keys (reel keys -h)
+	reel migrate          bring the database's tables up to date and exit
 	reel upload FILE...   upload videos, resumably (reel upload -h lists the flags)
 	reel version          print the version
 `
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string) error {
 		return cmd.Run(ctx)
 	case "keys":
 		return (&KeysCommand{}).Run(ctx, args[1:])
+	case "migrate":
+		return (&MigrateCommand{}).Run(ctx, args[1:])
 	case "version":
 		fmt.Println("reel", version)
 		return nil

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"reel"
 	"reel/ffmpeg"
 	"reel/jobs"
@@ -73,7 +71,7 @@ type ServeCommand struct {
 func (c *ServeCommand) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("reel serve", flag.ContinueOnError)
 	fs.StringVar(&c.Data, "data", "./data", "data `dir`: database, originals, outputs, signing key")
-	fs.StringVar(&c.DB, "db", "", "SQLite database `file` (default: DATA/reel.db)")
+	registerDBFlag(fs, &c.DB)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen `address`")
 	fs.StringVar(&c.Originals, "originals", "", "originals store: file:///path or s3://bucket/prefix?endpoint=... (default: DATA/originals)")
 	fs.StringVar(&c.Outputs, "outputs", "", "outputs store, as --originals (default: DATA/outputs)")
@@ -87,7 +85,7 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.StringVar(&c.HookSecret, "hook-secret", "", "shared `secret` of POST /api/hooks/s3 (Authorization: Bearer ...); empty disables it")
 	c.MaxUploadSize = 50 << 30
 	fs.Var(&c.MaxUploadSize, "max-upload-size", "largest upload accepted (such as 50GiB)")
-	fs.StringVar(&c.SigningKey, "signing-key", "", "`key` signing playback URLs, 32 bytes or more (default: generated once and kept in the data dir)")
+	fs.StringVar(&c.SigningKey, "signing-key", "", "`key` signing playback URLs, 32 bytes or more (default: generated once and kept in the database)")
 	c.Signing.flags(fs)
 	fs.StringVar(&c.AllowOrigin, "allow-origin", "*", "Access-Control-Allow-Origin of playback responses")
 	fs.DurationVar(&c.PlaybackTTL, "playback-ttl", 6*time.Hour, "how long signed playback URLs stay valid")
@@ -172,7 +170,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 		return err
 	}
 
-	db, err := openDB(ctx, c.Data, c.DB)
+	db, err := openDatabase(ctx, c.Data, c.DB)
 	if err != nil {
 		return err
 	}
@@ -223,11 +221,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 }
 
 // open builds the stores, the queue and the HTTP server on db.
-func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (*web.Server, *jobs.Queue, error) {
-	driver := riversqlite.New(db)
-	if err := jobs.Migrate(ctx, driver); err != nil {
-		return nil, nil, err
-	}
+func (c *ServeCommand) open(ctx context.Context, db *database, log *slog.Logger) (*web.Server, *jobs.Queue, error) {
 	// One pool of part buffers bounds the memory of every S3 upload.
 	pool := s3.NewPartPool(int64(c.PartSize), c.PartBuffers)
 	originals, err := openStore(ctx, "originals", cmp.Or(c.Originals, filepath.Join(c.Data, "originals")), pool)
@@ -248,7 +242,7 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 	} else if c.HookSecret != "" {
 		return nil, nil, errors.New("--hook-secret needs an s3:// originals store")
 	}
-	key, err := c.signingKey()
+	key, err := c.signingKey(ctx, db.SQL, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,8 +273,8 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 	rescue := &jobs.RescueWorker{After: 2 * c.StallTimeout, Logger: log}
 	sweep := &jobs.SweepWorker{Stores: []reel.BlobStore{originals, outputs}, After: c.AbandonAfter, Logger: log}
 	expire := &jobs.ExpireUploadsWorker{Logger: log}
-	queue, err := jobs.New(driver, jobs.Config{
-		Workers: c.Workers, Transcode: worker, Rescue: rescue, Sweep: sweep, PollInterval: 250 * time.Millisecond,
+	queue, err := jobs.New(db.River, jobs.Config{
+		Workers: c.Workers, Transcode: worker, Rescue: rescue, Sweep: sweep, PollInterval: db.pollInterval(),
 		Logger: log.With("component", "river"),
 
 		ExpireUploads: expire,
@@ -288,7 +282,7 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 	if err != nil {
 		return nil, nil, err
 	}
-	videos := sqlstore.New(db, queue.EnqueueTranscode)
+	videos := sqlstore.New(db.SQL, queue.EnqueueTranscode)
 	worker.Videos, rescue.Videos = videos, videos
 	uploads, err := tus.New(tus.Config{
 		Videos: videos, Uploads: videos, Originals: originals, MaxSize: int64(c.MaxUploadSize),
@@ -317,32 +311,35 @@ func (c *ServeCommand) open(ctx context.Context, db *sql.DB, log *slog.Logger) (
 	}, queue, nil
 }
 
-// signingKey returns the configured key, or the one kept in the data dir,
-// generating it on first start so URLs survive restarts.
-func (c *ServeCommand) signingKey() ([]byte, error) {
+// signingKey returns the configured key, or else the one kept in the
+// database, which the first process to start creates, so that every
+// process signs and verifies with the same key and URLs survive restarts.
+// A DATA/signing.key from before the key moved into the database becomes
+// the database's key if it has none yet, so the URLs it signed stay valid.
+func (c *ServeCommand) signingKey(ctx context.Context, db *sql.DB, log *slog.Logger) ([]byte, error) {
 	if c.SigningKey != "" {
 		return []byte(c.SigningKey), nil
 	}
 	path := filepath.Join(c.Data, "signing.key")
+	var candidate string
 	b, err := os.ReadFile(path)
 	if err == nil {
-		return []byte(strings.TrimSpace(string(b))), nil
+		candidate = strings.TrimSpace(string(b))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	raw := make([]byte, 32)
-	rand.Read(raw)
-	key := hex.EncodeToString(raw)
-	// O_EXCL: two processes starting at once keep the first key written.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return c.signingKey()
-	} else if err != nil {
+	fromFile := candidate != ""
+	if !fromFile {
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		candidate = hex.EncodeToString(raw)
+	}
+	key, err := sqlstore.New(db, nil).SigningKey(ctx, candidate)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := f.WriteString(key + "\n"); err != nil {
-		f.Close()
-		return nil, err
+	if fromFile && key != candidate {
+		log.Warn("the data dir's signing.key differs from the signing key in the database; signing with the database's (pass the file's key in --signing-old-keys to keep the URLs it signed valid)", "file", path)
 	}
-	return []byte(key), f.Close()
+	return []byte(key), nil
 }
