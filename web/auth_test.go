@@ -33,7 +33,7 @@ type authEnv struct {
 	s         *Server
 	ts        *httptest.Server
 	store     *sqlstore.Store
-	originals *disk.Store
+	originals reel.BlobStore
 	secret    map[string]string // key name → secret
 	keyID     map[string]string // key name → id
 	video     map[string]string // "alice-private" → video id
@@ -47,7 +47,9 @@ type noJobs struct{}
 
 func (noJobs) Cancel(context.Context, int64) error { return nil }
 
-func newAuthEnv(t *testing.T, access AccessConfig) *authEnv {
+// newAuthEnv builds the server; each option may change it (its stores,
+// its tus endpoint) before its handler is made.
+func newAuthEnv(t *testing.T, access AccessConfig, options ...func(*authEnv)) *authEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "reel.db"))
@@ -75,6 +77,9 @@ func newAuthEnv(t *testing.T, access AccessConfig) *authEnv {
 		Videos: store, Originals: originals, Outputs: outputs, Signer: signer, Jobs: noJobs{},
 		MaxUploadSize: 1 << 20, AllowOrigin: "*", PlaybackTTL: time.Hour, Access: access,
 		Logger: slog.New(slog.DiscardHandler), Now: e.clock,
+	}
+	for _, o := range options {
+		o(e)
 	}
 	e.ts = httptest.NewUnstartedServer(e.s.Handler())
 	e.ts.Config.MaxHeaderBytes = 64 << 10 // as reel serve

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"path"
 	"time"
 
 	"reel"
@@ -100,21 +99,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, assets, "index.html")
 	})
-	return rejectUnclean(s.protect(mux))
-}
-
-// rejectUnclean answers 404 to paths with empty, "." or ".." elements
-// instead of ServeMux's redirect to the cleaned path: no client of reel
-// sends them, and a player must never be redirected.
-func rejectUnclean(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		if clean := path.Clean(p); clean != p && clean+"/" != p {
-			http.NotFound(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return s.canonicalOnly(s.protect(mux))
 }
 
 // statusOf maps an error code to an HTTP status.

@@ -20,7 +20,10 @@ type uploadRemover interface {
 // an upload needs only the role, which protect has checked.
 func (s *Server) guardUploads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := strings.CutPrefix(r.URL.Path, "/api/uploads/")
+		// The id as tusd reads it (the path past its base, slashes
+		// trimmed), so the check is on the upload tusd acts on.
+		rest, ok := strings.CutPrefix(r.URL.Path, "/api/uploads/")
+		id := strings.Trim(rest, "/")
 		if !ok || id == "" || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
 			return
