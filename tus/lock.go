@@ -55,6 +55,11 @@ func (l *lock) Lock(ctx context.Context, requestUnlock func()) error {
 			if ctx.Err() != nil {
 				return handler.ErrLockTimeout
 			}
+			if reel.ErrorCode(err) == reel.EUNAVAILABLE {
+				// The database is gone for now; the client resumes later.
+				l.log.Warn("taking an upload's lock", "video", l.id, "err", err)
+				return handler.NewError("ERR_UNAVAILABLE", reel.ErrorMessage(err), http.StatusServiceUnavailable)
+			}
 			l.log.Error("taking an upload's lock", "video", l.id, "err", err)
 			return handler.NewError("ERR_INTERNAL_SERVER_ERROR", "internal error", http.StatusInternalServerError)
 		}
