@@ -176,9 +176,14 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 		return w.fail(ctx, log, job, err)
 	}
 	ready, one, yes := reel.StatusReady, 1.0, true
-	_, err = w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{
-		Status: &ready, Progress: &one, Playable: &yes, Encrypted: &encrypt, Duration: &res.Duration,
-		Width: &res.Width, Height: &res.Height, Renditions: res.Renditions, Warnings: nonNil(res.Warnings),
+	// The outputs are complete: a database that is briefly gone must not
+	// cost a whole transcode again, so the last write waits for it.
+	err = untilAvailable(ctx, 2*time.Minute, func() error {
+		_, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{
+			Status: &ready, Progress: &one, Playable: &yes, Encrypted: &encrypt, Duration: &res.Duration,
+			Width: &res.Width, Height: &res.Height, Renditions: res.Renditions, Warnings: nonNil(res.Warnings),
+		})
+		return err
 	})
 	if reel.ErrorCode(err) == reel.ENOTFOUND {
 		// Deleted while uploading: the delete may have run before our last
@@ -267,4 +272,21 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// untilAvailable calls f until it returns anything but EUNAVAILABLE, or
+// for at most limit, waiting a little longer after each try.
+func untilAvailable(ctx context.Context, limit time.Duration, f func() error) error {
+	end := time.Now().Add(limit)
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
+		err := f()
+		if reel.ErrorCode(err) != reel.EUNAVAILABLE || time.Now().Add(wait).After(end) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
