@@ -104,13 +104,6 @@ func OriginalKey(id string) string { return id + "/original" }
 // outputs live in the outputs store.
 func OutputPrefix(id string) string { return id + "/" }
 
-// MasterPlaylist is the name of the master playlist under a video's output
-// prefix. It is written last: a visible master means a complete video.
-const MasterPlaylist = "master.m3u8"
-
-// PosterImage is the name of the poster under a video's output prefix.
-const PosterImage = "poster.jpg"
-
 // VideoFilter selects a page of videos, newest first.
 type VideoFilter struct {
 	Limit  int    // at most this many; 0 means a default

@@ -2,11 +2,6 @@ package reel
 
 import "context"
 
-// ContentKey is the name, under a video's output prefix, of the AES-128 key
-// of an encrypted video. It is served only under a valid playback token
-// and never cached by a shared cache.
-const ContentKey = "enc.key"
-
 // TranscodeRequest asks for one source to become an HLS ladder in a local
 // folder.
 type TranscodeRequest struct {

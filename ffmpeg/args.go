@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"reel"
 )
 
 // HLS layout written by one ffmpeg run: OUT/<rung>/index.m3u8, init.mp4
@@ -14,10 +16,6 @@ import (
 const (
 	segmentSeconds = 6 // Apple's recommended segment length
 	keyframeEvery  = 2 // seconds between IDR frames, in every rendition
-	mediaPlaylist  = "index.m3u8"
-	initSegment    = "init.mp4"
-	iframePlaylist = "iframes.m3u8"
-	segmentPattern = "seg_%05d.m4s"
 )
 
 // Args returns the arguments of the one ffmpeg command that carries out
@@ -75,7 +73,7 @@ func Args(input, outDir string, plan *Plan) []string {
 		}
 	}
 
-	init := initSegment
+	init := reel.InitSegment
 	if len(plan.Rungs) > 1 {
 		init = "init_%v.mp4"
 	}
@@ -91,9 +89,9 @@ func Args(input, outDir string, plan *Plan) []string {
 		"-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", init,
 		// %v is the variant's name from -var_stream_map: one folder per rung.
 		// No -master_pl_name: reel writes the master from measured sizes.
-		"-hls_segment_filename", filepath.Join(outDir, "%v", segmentPattern),
+		"-hls_segment_filename", filepath.Join(outDir, "%v", reel.SegmentPattern),
 		"-var_stream_map", streamMap(plan.Rungs, audio, !plan.AudioOnly),
-		filepath.Join(outDir, "%v", mediaPlaylist),
+		filepath.Join(outDir, "%v", reel.MediaPlaylist),
 	)
 
 	if plan.Storyboard != nil {

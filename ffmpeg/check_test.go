@@ -114,7 +114,7 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 	var grid []float64
 	for _, r := range res.Renditions {
 		dir := filepath.Join(out, r.Name)
-		playlist := filepath.Join(dir, "index.m3u8")
+		playlist := filepath.Join(dir, reel.MediaPlaylist)
 		data, err := os.ReadFile(playlist)
 		if err != nil {
 			t.Fatal(err)
@@ -233,7 +233,7 @@ func checkConformance(t *testing.T, out string, res *reel.TranscodeResult) {
 	t.Helper()
 	var starts [][]float64 // per video rendition, each segment's first frame
 	for _, r := range res.Renditions {
-		data, err := os.ReadFile(filepath.Join(out, r.Name, "index.m3u8"))
+		data, err := os.ReadFile(filepath.Join(out, r.Name, reel.MediaPlaylist))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +349,7 @@ func checkIFrames(t *testing.T, out string, res *reel.TranscodeResult, master st
 			regexp.QuoteMeta(codec), r.Width, r.Height, r.Name)).MatchString(master) {
 			t.Errorf("master lists no I-frame playlist for %s:\n%s", r.Name, master)
 		}
-		data, err := os.ReadFile(filepath.Join(out, r.Name, "iframes.m3u8"))
+		data, err := os.ReadFile(filepath.Join(out, r.Name, reel.IFramePlaylist))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -364,7 +364,7 @@ func checkIFrames(t *testing.T, out string, res *reel.TranscodeResult, master st
 		if i > 0 {
 			continue
 		}
-		init, err := os.ReadFile(filepath.Join(out, r.Name, "init.mp4"))
+		init, err := os.ReadFile(filepath.Join(out, r.Name, reel.InitSegment))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +391,7 @@ var cue = regexp.MustCompile(`(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\
 // end, each pointing inside an existing sheet; none for audio only.
 func checkStoryboard(t *testing.T, out string, res *reel.TranscodeResult) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(out, ffmpeg.StoryboardVTT))
+	data, err := os.ReadFile(filepath.Join(out, reel.StoryboardVTT))
 	if res.Width == 0 {
 		if err == nil {
 			t.Error("storyboard for audio only")

@@ -25,7 +25,7 @@ import (
 func finishPlaylists(outDir string, rungs []Rung) error {
 	for _, r := range rungs {
 		dir := filepath.Join(outDir, r.Name)
-		name := filepath.Join(dir, mediaPlaylist)
+		name := filepath.Join(dir, reel.MediaPlaylist)
 		data, err := os.ReadFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // ffmpeg wrote nothing for this rung; measuring says so
@@ -34,10 +34,10 @@ func finishPlaylists(outDir string, rungs []Rung) error {
 		}
 		if len(rungs) > 1 {
 			old := "init_" + r.Name + ".mp4"
-			if err := os.Rename(filepath.Join(dir, old), filepath.Join(dir, initSegment)); err != nil {
+			if err := os.Rename(filepath.Join(dir, old), filepath.Join(dir, reel.InitSegment)); err != nil {
 				return fmt.Errorf("rename init segment: %w", err)
 			}
-			from, to := []byte(`#EXT-X-MAP:URI="`+old+`"`), []byte(`#EXT-X-MAP:URI="`+initSegment+`"`)
+			from, to := []byte(`#EXT-X-MAP:URI="`+old+`"`), []byte(`#EXT-X-MAP:URI="`+reel.InitSegment+`"`)
 			if n := bytes.Count(data, from); n != 1 {
 				return fmt.Errorf("%s: found %d EXT-X-MAP lines naming %s, want 1", name, n, old)
 			}
@@ -62,7 +62,7 @@ func measure(outDir string, plan *Plan) ([]reel.Rendition, []hls.Variant, float6
 	var variants []hls.Variant
 	var duration float64
 	for _, r := range plan.Rungs {
-		uri := r.Name + "/" + mediaPlaylist
+		uri := r.Name + "/" + reel.MediaPlaylist
 		m, err := hls.Measure(fsys, uri)
 		if err != nil {
 			return nil, nil, duration, fmt.Errorf("measure %s: %w", r.Name, err)
@@ -92,7 +92,7 @@ func writeIFramePlaylists(outDir string, plan *Plan, variants []hls.Variant) ([]
 	fsys := os.DirFS(outDir)
 	var out []hls.IFrameVariant
 	for i, r := range plan.Rungs {
-		idx, err := hls.IFrames(fsys, r.Name+"/"+mediaPlaylist)
+		idx, err := hls.IFrames(fsys, r.Name+"/"+reel.MediaPlaylist)
 		if err != nil {
 			return nil, fmt.Errorf("I-frames of %s: %w", r.Name, err)
 		}
@@ -100,13 +100,13 @@ func writeIFramePlaylists(outDir string, plan *Plan, variants []hls.Variant) ([]
 		if err := hls.WriteIFramePlaylist(&b, idx); err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(filepath.Join(outDir, r.Name, iframePlaylist), b.Bytes()); err != nil {
+		if err := writeFileAtomic(filepath.Join(outDir, r.Name, reel.IFramePlaylist), b.Bytes()); err != nil {
 			return nil, err
 		}
 		// The video's codec alone: I-frame playlists carry no audio.
 		codecs, _, _ := strings.Cut(variants[i].Codecs, ",")
 		out = append(out, hls.IFrameVariant{
-			URI: r.Name + "/" + iframePlaylist, Bandwidth: idx.Bandwidth, AverageBandwidth: idx.AverageBandwidth,
+			URI: r.Name + "/" + reel.IFramePlaylist, Bandwidth: idx.Bandwidth, AverageBandwidth: idx.AverageBandwidth,
 			Codecs: codecs, Width: r.Width, Height: r.Height,
 		})
 	}
@@ -139,7 +139,7 @@ func writeStoryboard(outDir string, plan *Plan, duration float64) error {
 	if err := plan.Storyboard.WriteVTT(&b, n, duration); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(outDir, StoryboardVTT), b.Bytes())
+	return writeFileAtomic(filepath.Join(outDir, reel.StoryboardVTT), b.Bytes())
 }
 
 // checkPoster checks that ffmpeg wrote a poster.

@@ -9,18 +9,14 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+
+	"reel"
 )
 
-// Storyboard files, in the output folder next to the master playlist:
-// sprite sheets of thumbnails and the WebVTT file that maps times to
-// regions of them, for previews on a player's timeline.
-const (
-	StoryboardVTT     = "storyboard.vtt"
-	storyboardPattern = "storyboard_%d.jpg" // numbered from 0
-	// storyboardRaw is where ffmpeg writes the thumbnails, as raw RGB: a
-	// dot file, so that nothing publishes it, removed once tiled.
-	storyboardRaw = ".storyboard.rgb"
-)
+// storyboardRaw is where ffmpeg writes the storyboard's thumbnails, as raw
+// RGB, before they are tiled into reel.StoryboardPattern sheets: a dot
+// file, so that nothing publishes it, removed once tiled.
+const storyboardRaw = ".storyboard.rgb"
 
 const (
 	// maxThumbs is about how many thumbnails a video gets, whatever its
@@ -114,7 +110,7 @@ func (s Storyboard) WriteSheets(raw io.Reader, size int64, dir string) (int, err
 				}
 			}
 		}
-		if err := writeJPEG(filepath.Join(dir, fmt.Sprintf(storyboardPattern, first/(cols*rows))), sheet); err != nil {
+		if err := writeJPEG(filepath.Join(dir, fmt.Sprintf(reel.StoryboardPattern, first/(cols*rows))), sheet); err != nil {
 			return 0, err
 		}
 	}
@@ -154,7 +150,7 @@ func (s Storyboard) WriteVTT(w io.Writer, n int, duration float64) error {
 			end = duration
 		}
 		k := i % (cols * rows)
-		fmt.Fprintf(bw, "\n%s --> %s\n"+storyboardPattern+"#xywh=%d,%d,%d,%d\n",
+		fmt.Fprintf(bw, "\n%s --> %s\n"+reel.StoryboardPattern+"#xywh=%d,%d,%d,%d\n",
 			vttTime(start), vttTime(end), i/(cols*rows),
 			k%cols*s.Width, k/cols*s.Height, s.Width, s.Height)
 	}

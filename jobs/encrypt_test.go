@@ -25,7 +25,7 @@ func TestPublishEncrypted(t *testing.T) {
 		os.MkdirAll(dir, 0o755)
 		os.WriteFile(filepath.Join(dir, "init_360p.mp4"), init, 0o644)
 		os.WriteFile(filepath.Join(dir, "seg_00000.m4s"), []byte("segment 0"), 0o644)
-		os.WriteFile(filepath.Join(dir, "index.m3u8"), []byte(eventPlaylist), 0o644)
+		os.WriteFile(filepath.Join(dir, reel.MediaPlaylist), []byte(eventPlaylist), 0o644)
 		deadline := time.Now().Add(5 * time.Second)
 		for !f.get(t).Playable && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
@@ -34,13 +34,13 @@ func TestPublishEncrypted(t *testing.T) {
 			t.Errorf("early playlist has no key:\n%s", early)
 		}
 
-		os.Rename(filepath.Join(dir, "init_360p.mp4"), filepath.Join(dir, "init.mp4"))
+		os.Rename(filepath.Join(dir, "init_360p.mp4"), filepath.Join(dir, reel.InitSegment))
 		os.WriteFile(filepath.Join(dir, "seg_00001.m4s"), []byte("segment 1"), 0o644)
-		os.WriteFile(filepath.Join(dir, "iframes.m3u8"), []byte("#EXTM3U\n"), 0o644)
-		final := strings.Replace(strings.Replace(eventPlaylist, "EVENT", "VOD", 1), "init_360p.mp4", "init.mp4", 1) +
+		os.WriteFile(filepath.Join(dir, reel.IFramePlaylist), []byte("#EXTM3U\n"), 0o644)
+		final := strings.Replace(strings.Replace(eventPlaylist, "EVENT", "VOD", 1), "init_360p.mp4", reel.InitSegment, 1) +
 			"#EXTINF:2.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
-		os.WriteFile(filepath.Join(dir, "index.m3u8"), []byte(final), 0o644)
-		os.WriteFile(filepath.Join(req.OutputDir, "master.m3u8"),
+		os.WriteFile(filepath.Join(dir, reel.MediaPlaylist), []byte(final), 0o644)
+		os.WriteFile(filepath.Join(req.OutputDir, reel.MasterPlaylist),
 			[]byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n360p/index.m3u8\n#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"360p/iframes.m3u8\"\n"), 0o644)
 		return &reel.TranscodeResult{Duration: 8, Renditions: planned}, nil
 	})
@@ -72,7 +72,7 @@ func TestPublishEncrypted(t *testing.T) {
 	if got := f.read(t, "360p/index.m3u8"); strings.Count(got, "#EXT-X-KEY:") != 1 {
 		t.Errorf("final playlist:\n%s", got)
 	}
-	if got := f.read(t, "master.m3u8"); strings.Contains(got, "I-FRAME") {
+	if got := f.read(t, reel.MasterPlaylist); strings.Contains(got, "I-FRAME") {
 		t.Errorf("master keeps I-frame variants:\n%s", got)
 	}
 	if _, err := f.outputs.Open(context.Background(), reel.OutputPrefix(f.video.ID)+"360p/iframes.m3u8"); reel.ErrorCode(err) != reel.ENOTFOUND {

@@ -86,8 +86,6 @@ func (p *publisher) run(ctx context.Context, interval time.Duration) {
 // init_<name>.mp4 while it encodes, which it is not called once published.
 var mapLine = regexp.MustCompile(`(?m)^#EXT-X-MAP:URI="[^"]*"`)
 
-const initSegment = "init.mp4"
-
 // sync makes one pass over the renditions' playlists.
 func (p *publisher) sync(ctx context.Context) error {
 	ready := 0
@@ -113,7 +111,7 @@ func (p *publisher) sync(ctx context.Context) error {
 // syncRendition uploads what is new in one rendition and returns how many
 // segments are up.
 func (p *publisher) syncRendition(ctx context.Context, name string) (int, error) {
-	data, err := os.ReadFile(filepath.Join(p.dir, name, "index.m3u8"))
+	data, err := os.ReadFile(filepath.Join(p.dir, name, reel.MediaPlaylist))
 	if os.IsNotExist(err) {
 		return 0, nil
 	} else if err != nil {
@@ -123,7 +121,7 @@ func (p *publisher) syncRendition(ctx context.Context, name string) (int, error)
 	if err != nil || pl.Map == "" || len(pl.Segments) == 0 {
 		return 0, nil // not written far enough yet
 	}
-	if key := name + "/" + initSegment; !p.uploaded[key] {
+	if key := name + "/" + reel.InitSegment; !p.uploaded[key] {
 		init, err := os.ReadFile(filepath.Join(p.dir, name, path.Base(pl.Map)))
 		if err != nil {
 			return 0, err
@@ -149,12 +147,12 @@ func (p *publisher) syncRendition(ctx context.Context, name string) (int, error)
 		}
 		p.uploaded[key] = true
 	}
-	data = mapLine.ReplaceAll(data, []byte(`#EXT-X-MAP:URI="`+initSegment+`"`))
+	data = mapLine.ReplaceAll(data, []byte(`#EXT-X-MAP:URI="`+reel.InitSegment+`"`))
 	if p.key != nil {
 		data = hls.AddKey(data, keyURI)
 	}
 	if !bytes.Equal(data, p.playlists[name]) {
-		if err := p.put(ctx, name+"/index.m3u8", data); err != nil {
+		if err := p.put(ctx, name+"/"+reel.MediaPlaylist, data); err != nil {
 			return 0, err
 		}
 		p.playlists[name] = data
@@ -168,7 +166,7 @@ func (p *publisher) publishMaster(ctx context.Context) error {
 	variants := make([]hls.Variant, 0, len(p.planned))
 	for _, r := range p.planned {
 		variants = append(variants, hls.Variant{
-			URI: r.Name + "/index.m3u8", Bandwidth: r.Bandwidth, Codecs: p.codecs[r.Name],
+			URI: r.Name + "/" + reel.MediaPlaylist, Bandwidth: r.Bandwidth, Codecs: p.codecs[r.Name],
 			Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
 		})
 	}
@@ -223,7 +221,7 @@ func (p *publisher) finishEncrypted(ctx context.Context, files []string) error {
 	}
 	sequence := map[string]int64{} // segment → media sequence number
 	for _, rel := range files {
-		if path.Base(rel) != "index.m3u8" {
+		if path.Base(rel) != reel.MediaPlaylist {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(rel)))
@@ -243,11 +241,11 @@ func (p *publisher) finishEncrypted(ctx context.Context, files []string) error {
 		switch seq, isSegment := sequence[rel]; {
 		case isSegment:
 			err = p.putSegment(ctx, rel, seq)
-		case path.Base(rel) == "iframes.m3u8":
+		case path.Base(rel) == reel.IFramePlaylist:
 			continue // byte ranges of encrypted segments: unusable
 		case rel == reel.MasterPlaylist:
 			err = p.putTransformed(ctx, rel, hls.StripIFrames)
-		case path.Base(rel) == "index.m3u8":
+		case path.Base(rel) == reel.MediaPlaylist:
 			err = p.putTransformed(ctx, rel, func(b []byte) []byte { return hls.AddKey(b, keyURI) })
 		default:
 			err = p.putFile(ctx, rel)

@@ -52,7 +52,7 @@ func TestPublishWhileEncoding(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "init_360p.mp4"), init, 0o644)
 		os.WriteFile(filepath.Join(dir, "seg_00000.m4s"), []byte("segment 0"), 0o644)
 		os.WriteFile(filepath.Join(dir, "seg_00001.m4s"), []byte("segment 1, being written"), 0o644)
-		os.WriteFile(filepath.Join(dir, "index.m3u8"), []byte(eventPlaylist), 0o644)
+		os.WriteFile(filepath.Join(dir, reel.MediaPlaylist), []byte(eventPlaylist), 0o644)
 
 		// Wait, as ffmpeg would still be encoding, until the video plays.
 		deadline := time.Now().Add(5 * time.Second)
@@ -64,16 +64,16 @@ func TestPublishWhileEncoding(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		early = f.read(t, "360p/index.m3u8")
-		if m := f.read(t, "master.m3u8"); !strings.Contains(m, "RESOLUTION=640x360") || !strings.Contains(m, `CODECS="avc1.`) {
+		if m := f.read(t, reel.MasterPlaylist); !strings.Contains(m, "RESOLUTION=640x360") || !strings.Contains(m, `CODECS="avc1.`) {
 			t.Errorf("early master:\n%s", m)
 		}
 
 		// Finish as the transcoder does: renamed init, VOD playlist, master.
-		os.Rename(filepath.Join(dir, "init_360p.mp4"), filepath.Join(dir, "init.mp4"))
+		os.Rename(filepath.Join(dir, "init_360p.mp4"), filepath.Join(dir, reel.InitSegment))
 		final := strings.Replace(eventPlaylist, "EVENT", "VOD", 1)
-		final = strings.Replace(final, "init_360p.mp4", "init.mp4", 1) + "#EXTINF:2.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
-		os.WriteFile(filepath.Join(dir, "index.m3u8"), []byte(final), 0o644)
-		os.WriteFile(filepath.Join(req.OutputDir, "master.m3u8"), []byte("#EXTM3U\nfinal\n"), 0o644)
+		final = strings.Replace(final, "init_360p.mp4", reel.InitSegment, 1) + "#EXTINF:2.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
+		os.WriteFile(filepath.Join(dir, reel.MediaPlaylist), []byte(final), 0o644)
+		os.WriteFile(filepath.Join(req.OutputDir, reel.MasterPlaylist), []byte("#EXTM3U\nfinal\n"), 0o644)
 		return &reel.TranscodeResult{Duration: 8, Renditions: planned}, nil
 	})
 	if err := f.work(1); err != nil {
@@ -85,7 +85,7 @@ func TestPublishWhileEncoding(t *testing.T) {
 	if v := f.get(t); v.Status != reel.StatusReady || !v.Playable {
 		t.Errorf("after Work: %s playable=%v", v.Status, v.Playable)
 	}
-	if got := f.read(t, "master.m3u8"); got != "#EXTM3U\nfinal\n" {
+	if got := f.read(t, reel.MasterPlaylist); got != "#EXTM3U\nfinal\n" {
 		t.Errorf("final master: %q", got)
 	}
 	if got := f.read(t, "360p/seg_00001.m4s"); got != "segment 1, being written" {

@@ -83,7 +83,7 @@ func (f *fixture) get(t *testing.T) *reel.Video {
 // writeLadder fakes ffmpeg's output folder.
 func writeLadder(dir string) {
 	os.MkdirAll(filepath.Join(dir, "360p"), 0o755)
-	for _, f := range []string{"360p/index.m3u8", "360p/init.mp4", "360p/seg_00000.m4s", "poster.jpg", "master.m3u8"} {
+	for _, f := range []string{"360p/index.m3u8", "360p/init.mp4", "360p/seg_00000.m4s", reel.PosterImage, "master.m3u8"} {
 		os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644)
 	}
 }

@@ -1,0 +1,41 @@
+package reel
+
+// The names of a video's outputs under its output prefix (OutputPrefix),
+// in one place for the transcoder that writes them, the publisher that
+// uploads them and the handlers that serve them:
+//
+//	master.m3u8          written last: a visible master means a complete video
+//	poster.jpg           the poster
+//	storyboard_0.jpg     sprite sheets of thumbnails
+//	storyboard.vtt       WebVTT cues: time → sheet#xywh=x,y,w,h
+//	enc.key              AES-128 key, for encrypted videos only
+//	360p/index.m3u8      one folder per rendition, named after it: media playlist
+//	360p/iframes.m3u8    I-frame playlist
+//	360p/init.mp4        fMP4 initialization segment
+//	360p/seg_00000.m4s   media segments
+const (
+	// MasterPlaylist is the master playlist. It is written last: a
+	// visible master means a complete video.
+	MasterPlaylist = "master.m3u8"
+	// PosterImage is the poster.
+	PosterImage = "poster.jpg"
+	// StoryboardVTT maps times to regions of the storyboard's sheets.
+	StoryboardVTT = "storyboard.vtt"
+	// StoryboardPattern names the storyboard's sprite sheets, numbered
+	// from 0 (a fmt pattern).
+	StoryboardPattern = "storyboard_%d.jpg"
+	// ContentKey is the AES-128 key of an encrypted video. It is served
+	// only under a valid playback token and never cached by a shared
+	// cache.
+	ContentKey = "enc.key"
+
+	// MediaPlaylist is a rendition's media playlist, in its folder.
+	MediaPlaylist = "index.m3u8"
+	// IFramePlaylist is a rendition's I-frame playlist, in its folder.
+	IFramePlaylist = "iframes.m3u8"
+	// InitSegment is a rendition's fMP4 initialization segment.
+	InitSegment = "init.mp4"
+	// SegmentPattern names a rendition's media segments, numbered from 0
+	// (a fmt pattern, as ffmpeg's -hls_segment_filename takes it).
+	SegmentPattern = "seg_%05d.m4s"
+)
