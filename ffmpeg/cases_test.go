@@ -14,6 +14,7 @@ import (
 
 	"reel"
 	"reel/ffmpeg"
+	"reel/mediatest"
 )
 
 // generate writes a clip made by ffmpeg's lavfi sources and returns its path.
@@ -74,7 +75,7 @@ func TestTranscodeGenerated(t *testing.T) {
 		checkOutput(t, input, o, "180p 180x320", true)
 		checkCodes(t, o, "rotated")
 		// Top, bottom, left and right halves of the upright picture.
-		top, bottom := luma(t, filepath.Join(o.out, "180p", "index.m3u8"), "crop=iw:ih/2:0:0"), luma(t, filepath.Join(o.out, "180p", "index.m3u8"), "crop=iw:ih/2:0:ih/2")
+		top, bottom := luma(t, filepath.Join(o.out, "180p", reel.MediaPlaylist), "crop=iw:ih/2:0:0"), luma(t, filepath.Join(o.out, "180p", reel.MediaPlaylist), "crop=iw:ih/2:0:ih/2")
 		if top > 40 || bottom < 200 {
 			t.Errorf("luma top %.0f, bottom %.0f: want black above, white below (turned, not squeezed)", top, bottom)
 		}
@@ -106,7 +107,7 @@ func TestTranscodeGenerated(t *testing.T) {
 		checkCodes(t, o, "variable_frame_rate")
 		// Constant 30 fps: every frame lasts the same.
 		durations := run(t, "ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=duration",
-			"-of", "csv=p=0", filepath.Join(o.out, "240p", "index.m3u8"))
+			"-of", "csv=p=0", filepath.Join(o.out, "240p", reel.MediaPlaylist))
 		if d := uniq(strings.Fields(durations)); len(d) != 1 || o.res.Renditions[0].FrameRate != 30 {
 			t.Errorf("frame durations %v at %v fps, want one at 30", d, o.res.Renditions[0].FrameRate)
 		}
@@ -124,7 +125,7 @@ func TestTranscodeGenerated(t *testing.T) {
 		}
 		checkOutput(t, input, o, "288p 352x288", false)
 		checkCodes(t, o, "no_audio", "interlaced")
-		if in, out := progressive(t, input), progressive(t, filepath.Join(o.out, "288p", "index.m3u8")); in > 0.2 || out < 0.8 {
+		if in, out := progressive(t, input), progressive(t, filepath.Join(o.out, "288p", reel.MediaPlaylist)); in > 0.2 || out < 0.8 {
 			t.Errorf("frames that look progressive: %.0f %% in the source, %.0f %% out, want none and all", in*100, out*100)
 		}
 	})
@@ -140,7 +141,7 @@ func TestTranscodeGenerated(t *testing.T) {
 		}
 		checkOutput(t, input, o, "180p 320x180", false)
 		checkCodes(t, o, "no_audio", "hdr", "high_bit_depth")
-		v := probe(t, filepath.Join(o.out, "180p", "index.m3u8")).Streams[0]
+		v := probe(t, filepath.Join(o.out, "180p", reel.MediaPlaylist)).Streams[0]
 		if v.Transfer != "bt709" || v.Primaries != "bt709" || v.Matrix != "bt709" {
 			t.Errorf("output colour %s/%s/%s, want SDR BT.709", v.Transfer, v.Primaries, v.Matrix)
 		}
@@ -198,7 +199,7 @@ func TestTranscodeGenerated(t *testing.T) {
 		}
 		checkOutput(t, input, o, "180p 320x180", true)
 		checkCodes(t, o, "multiple_audio_tracks")
-		if db := volume(t, filepath.Join(o.out, "180p", "index.m3u8")); db < -30 {
+		if db := volume(t, filepath.Join(o.out, "180p", reel.MediaPlaylist)); db < -30 {
 			t.Errorf("mean volume %.1f dB: the silent track was used, not the default one", db)
 		}
 	})
@@ -237,7 +238,7 @@ func TestTranscodeRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A truncated upload whose index (moov) was at the end: nothing to read.
-	bbb, err := os.ReadFile(media(t, "bbb_prog_10s.mp4"))
+	bbb, err := os.ReadFile(mediatest.Path(t, mediatest.Anamorphic))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestTranscodeRefuses(t *testing.T) {
 	// A truncated upload whose index was first ("faststart"): ffmpeg reads
 	// the first 3 s and exits 0. reel refuses it rather than publish a
 	// third of the video as if it were whole.
-	faststart := generate(t, "faststart.mp4", "-i", media(t, "bbb_prog_10s.mp4"), "-c", "copy", "-movflags", "+faststart")
+	faststart := generate(t, "faststart.mp4", "-i", mediatest.Path(t, mediatest.Anamorphic), "-c", "copy", "-movflags", "+faststart")
 	data, err := os.ReadFile(faststart)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -14,11 +14,12 @@ import (
 
 	"reel"
 	"reel/ffmpeg"
+	"reel/mediatest"
 )
 
-// These tests run the real ffmpeg and ffprobe on the clips in
-// ../shared/media (REEL_TEST_MEDIA overrides the folder) and on inputs
-// generated with lavfi.
+// These tests run the real ffmpeg and ffprobe on clips made by mediatest
+// (generated with lavfi, and one real phone clip), plus any extra clips
+// named by REEL_TEST_MEDIA.
 
 func needFFmpeg(t testing.TB) {
 	t.Helper()
@@ -27,23 +28,6 @@ func needFFmpeg(t testing.TB) {
 			t.Skipf("%s not on PATH", p)
 		}
 	}
-}
-
-// media returns the path of a test clip, skipping if there is none.
-func media(t testing.TB, name string) string {
-	t.Helper()
-	dir := os.Getenv("REEL_TEST_MEDIA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "media")
-	}
-	path, err := filepath.Abs(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("test clip: %v", err)
-	}
-	return path
 }
 
 // run runs a command and returns its stdout, failing the test on error.
@@ -97,6 +81,16 @@ func probe(t testing.TB, path string) probed {
 	return p
 }
 
+// hasAudio reports whether the file has an audio stream.
+func (p probed) hasAudio() bool {
+	for _, s := range p.Streams {
+		if s.CodecType == "audio" {
+			return true
+		}
+	}
+	return false
+}
+
 func (p probed) duration() float64 {
 	d, _ := strconv.ParseFloat(p.Format.Duration, 64)
 	return d
@@ -131,23 +125,23 @@ func TestTranscode(t *testing.T) {
 		codes []string // the media report
 	}{
 		// Anamorphic 320x240 at 16:9: one rung of square pixels.
-		{"bbb_prog_10s.mp4", "240p 426x240", 427, 240, true, []string{"non_square_pixels"}},
+		{mediatest.Anamorphic, "240p 426x240", 427, 240, true, []string{"non_square_pixels"}},
 		// Exactly 360p, audio track first.
-		{"prog_8s.mp4", "360p 640x360", 640, 360, true, nil},
+		{mediatest.AudioFirst, "360p 640x360", 640, 360, true, nil},
 		// VP8 + Vorbis in WebM.
-		{"echo-hereweare.webm", "270p 480x270", 480, 270, true, nil},
+		{mediatest.WebM, "270p 480x270", 480, 270, true, nil},
 		// H.263 + AMR-NB from an old phone, 12:11 pixels, variable 14.8 fps.
-		{"MOV00006.3gp", "144p 192x144", 192, 144, true, []string{"variable_frame_rate", "non_square_pixels"}},
-		// Real camera footage at 12.5 fps: 360p plus its own 432p.
-		{"car-detection.mp4", "360p 640x360, 432p 768x432", 768, 432, true, nil},
+		{mediatest.Phone, "144p 192x144", 192, 144, true, []string{"variable_frame_rate", "non_square_pixels"}},
+		// Camera-like footage at 12.5 fps: 360p plus its own 432p.
+		{mediatest.Camera, "360p 640x360, 432p 768x432", 768, 432, true, nil},
 		// HEVC 1080p50 without audio, one second: the full ladder.
-		{"hevc.mp4", "360p 640x360, 480p 854x480, 720p 1280x720, 1080p 1920x1080", 1920, 1080, false, []string{"no_audio"}},
+		{mediatest.HEVC, "360p 640x360, 480p 854x480, 720p 1280x720, 1080p 1920x1080", 1920, 1080, false, []string{"no_audio"}},
 		// AAC alone: an audio-only stream with a waveform poster.
-		{"audio-only.mp4", "audio 0x0", 0, 0, true, []string{"audio_only"}},
+		{mediatest.AudioOnly, "audio 0x0", 0, 0, true, []string{"audio_only"}},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel() // ffmpeg leaves cores idle between its runs
-			input := media(t, tt.file)
+			input := mediatest.Path(t, tt.file)
 			o := transcode(t, input)
 			if o.err != nil {
 				t.Fatal(o.err)
@@ -157,6 +151,26 @@ func TestTranscode(t *testing.T) {
 			}
 			checkOutput(t, input, o, tt.want, tt.audio)
 			checkCodes(t, o, tt.codes...)
+		})
+	}
+	// Extra real clips: nothing is known of them beforehand, so they are
+	// held to what holds for every input: a complete output that never
+	// upscales.
+	for _, input := range mediatest.Extra(t) {
+		t.Run("extra/"+filepath.Base(input), func(t *testing.T) {
+			t.Parallel()
+			o := transcode(t, input)
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			var names []string
+			for _, r := range o.res.Renditions {
+				names = append(names, fmt.Sprintf("%s %dx%d", r.Name, r.Width, r.Height))
+				if r.Width > o.res.Width+1 || r.Height > o.res.Height+1 {
+					t.Errorf("rendition %s %dx%d upscales the %dx%d source", r.Name, r.Width, r.Height, o.res.Width, o.res.Height)
+				}
+			}
+			checkOutput(t, input, o, strings.Join(names, ", "), probe(t, input).hasAudio())
 		})
 	}
 }
@@ -174,7 +188,7 @@ func TestTranscodeMachineErrors(t *testing.T) {
 	}
 
 	tr := &ffmpeg.Transcoder{FFprobe: filepath.Join(t.TempDir(), "no-ffprobe")}
-	_, err = tr.Transcode(context.Background(), reel.TranscodeRequest{Input: media(t, "prog_8s.mp4"), OutputDir: t.TempDir()})
+	_, err = tr.Transcode(context.Background(), reel.TranscodeRequest{Input: mediatest.Path(t, mediatest.AudioFirst), OutputDir: t.TempDir()})
 	if code := reel.ErrorCode(err); err == nil || code == reel.EINVALID {
 		t.Errorf("missing ffprobe: %v (code %q), want a retryable error", err, code)
 	}
@@ -187,7 +201,7 @@ func TestTranscodeCancel(t *testing.T) {
 	tr := &ffmpeg.Transcoder{}
 	var cancelledAt time.Time
 	res, err := tr.Transcode(ctx, reel.TranscodeRequest{
-		Input:     media(t, "echo-hereweare.webm"), // 45 s: far from done at the first report
+		Input:     mediatest.Path(t, mediatest.Camera), // 30 s: far from done at the first report
 		OutputDir: t.TempDir(),
 		Progress: func(f float64) {
 			if cancelledAt.IsZero() && f < 1 {
@@ -207,7 +221,7 @@ func TestTranscodeCancel(t *testing.T) {
 
 func TestProbeReal(t *testing.T) {
 	needFFmpeg(t)
-	p, err := (&ffmpeg.Transcoder{}).Probe(context.Background(), media(t, "prog_8s.mp4"))
+	p, err := (&ffmpeg.Transcoder{}).Probe(context.Background(), mediatest.Path(t, mediatest.AudioFirst))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +235,7 @@ func TestProbeReal(t *testing.T) {
 func BenchmarkTranscode(b *testing.B) {
 	needFFmpeg(b)
 	inputs := []struct{ name, path string }{
-		{"bbb_prog_10s", media(b, "bbb_prog_10s.mp4")},
+		{"anamorphic_240p_10s", mediatest.Path(b, mediatest.Anamorphic)},
 		{"lavfi_1080p30_10s", generate(b, "1080p.mp4",
 			"-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30",
 			"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",

@@ -14,7 +14,7 @@ import (
 )
 
 // loadProbe parses testdata/probe_<name>.json, captured from ffprobe 5.1
-// on the clips in ../shared/media (rotated: prog_8s.mp4 remuxed with
+// on the clips testdata/README.md names (rotated: prog_8s.mp4 remuxed with
 // -c copy -metadata:s:v:0 rotate=90, which also puts video first).
 func loadProbe(t testing.TB, name string) *ffmpeg.Probe {
 	t.Helper()

@@ -22,5 +22,5 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { echo "reel did not start"; cat "$log"; exit 1; }
 
-REEL_URL="$url" REEL_DATA="$data" REEL_MEDIA="${REEL_MEDIA:-$(cd .. && pwd)/shared/media}" node --test web/ui_test/ || {
+REEL_URL="$url" REEL_DATA="$data" node --test web/ui_test/ || {
   echo "--- reel's log"; tail -50 "$log"; exit 1; }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"reel"
+	"reel/mediatest"
 	"reel/token"
 )
 
@@ -19,7 +21,7 @@ import (
 // gets a clear 4xx and leaves nothing behind.
 func TestBadUploads(t *testing.T) {
 	s := startServer(t, "--max-upload-size", "1MiB")
-	clip, err := os.ReadFile(filepath.Join(mediaDir, "bbb_prog_10s.mp4")) // 416 kB
+	clip, err := os.ReadFile(mediatest.Path(t, mediatest.Anamorphic)) // 416 kB
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func TestNotAVideo(t *testing.T) {
 	text := filepath.Join(dir, "notes.mp4")
 	os.WriteFile(text, bytes.Repeat([]byte("this is not a video\n"), 100), 0o644)
 	truncated := filepath.Join(dir, "truncated.mp4")
-	clip, _ := os.ReadFile(filepath.Join(mediaDir, "prog_8s.mp4"))
+	clip, _ := os.ReadFile(mediatest.Path(t, mediatest.AudioFirst))
 	os.WriteFile(truncated, clip[:len(clip)/20], 0o644)
 
 	for _, f := range []string{text, truncated} {
@@ -163,11 +165,11 @@ func TestNotAVideo(t *testing.T) {
 // plays, and that deleting a video removes everything.
 func TestPlaybackTokens(t *testing.T) {
 	s := startServer(t)
-	status, up, _ := s.upload(filepath.Join(mediaDir, "bbb_prog_10s.mp4"), "")
+	status, up, _ := s.upload(mediatest.Path(t, mediatest.Anamorphic), "")
 	if status != http.StatusCreated {
 		t.Fatal(status)
 	}
-	_, other, _ := s.upload(filepath.Join(mediaDir, "bbb_prog_10s.mp4"), "")
+	_, other, _ := s.upload(mediatest.Path(t, mediatest.Anamorphic), "")
 	v := s.waitFinal(up.ID, 3*time.Minute)
 	if v.Status != "ready" {
 		t.Fatalf("%s: %s", v.Status, v.Error)
@@ -185,13 +187,13 @@ func TestPlaybackTokens(t *testing.T) {
 		name, url string
 		want      int
 	}{
-		{"valid", play(valid, "master.m3u8"), 200},
-		{"expired", play(expired, "master.m3u8"), 410},
-		{"other video's token", play(otherVideo, "master.m3u8"), 403},
-		{"tampered", play(string(tampered), "master.m3u8"), 403},
-		{"wrong key", play(wrongKey.Sign(v.ID, time.Now().Add(time.Hour)), "master.m3u8"), 403},
+		{"valid", play(valid, reel.MasterPlaylist), 200},
+		{"expired", play(expired, reel.MasterPlaylist), 410},
+		{"other video's token", play(otherVideo, reel.MasterPlaylist), 403},
+		{"tampered", play(string(tampered), reel.MasterPlaylist), 403},
+		{"wrong key", play(wrongKey.Sign(v.ID, time.Now().Add(time.Hour)), reel.MasterPlaylist), 403},
 		{"missing", s.url + "/play//" + v.ID + "/master.m3u8", 404},
-		{"garbage", play("nonsense", "master.m3u8"), 403},
+		{"garbage", play("nonsense", reel.MasterPlaylist), 403},
 		{"unknown file", play(valid, "nothing.m3u8"), 404},
 		{"unserved extension", play(valid, "../../reel.db"), 404},
 		{"encoded traversal", play(valid, "%2e%2e/%2e%2e/reel.db"), 404},
@@ -204,7 +206,7 @@ func TestPlaybackTokens(t *testing.T) {
 	}
 
 	// Playlists are gzipped for clients that take it.
-	resp, _ := s.get(play(valid, "master.m3u8"), "Accept-Encoding", "gzip")
+	resp, _ := s.get(play(valid, reel.MasterPlaylist), "Accept-Encoding", "gzip")
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Error("master playlist not gzipped for a gzip client")
 	}
@@ -225,7 +227,7 @@ func TestPlaybackTokens(t *testing.T) {
 			}
 		}
 	}
-	if resp, _ := s.get(play(valid, "master.m3u8")); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := s.get(play(valid, reel.MasterPlaylist)); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("master after delete: %d, want 404", resp.StatusCode)
 	}
 }
@@ -234,7 +236,7 @@ func TestPlaybackTokens(t *testing.T) {
 // job and leaves no outputs.
 func TestDeleteWhileTranscoding(t *testing.T) {
 	s := startServer(t)
-	_, v, _ := s.upload(filepath.Join(mediaDir, "car-detection.mp4"), "")
+	_, v, _ := s.upload(mediatest.Path(t, mediatest.Camera), "")
 	deadline := time.Now().Add(time.Minute)
 	for {
 		got, _ := s.video(v.ID)

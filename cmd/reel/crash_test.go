@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"reel/mediatest"
 )
 
 // startProcess runs reel serve as a child process on data and returns its
@@ -70,7 +72,7 @@ func TestCrashMidTranscode(t *testing.T) {
 
 	url, cmd := startProcess(t, bin, data)
 	s := &server{t: t, url: url, data: data}
-	status, v, e := s.upload(filepath.Join(mediaDir, "car-detection.mp4"), "crash")
+	status, v, e := s.upload(mediatest.Path(t, mediatest.Camera), "crash")
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, e.Error.Message)
 	}
@@ -93,7 +95,7 @@ func TestRestartMidTranscode(t *testing.T) {
 	data := t.TempDir()
 	ctx, stop := context.WithCancel(context.Background())
 	s := startServerCtx(t, ctx, data)
-	_, v, _ := s.upload(filepath.Join(mediaDir, "car-detection.mp4"), "restart")
+	_, v, _ := s.upload(mediatest.Path(t, mediatest.Camera), "restart")
 	waitProcessing(t, s, v.ID)
 	stop()
 	s.wait()

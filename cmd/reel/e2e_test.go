@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"reel"
+	"reel/mediatest"
 	"reel/s3test"
 )
 
-// TestEndToEnd uploads real clips, waits for them to be transcoded and
+// TestEndToEnd uploads clips of three containers, waits for them to be transcoded and
 // plays every rendition back through signed URLs, checking the media with
 // ffprobe: once with both stores on local disk, once on a real S3 server.
 func TestEndToEnd(t *testing.T) {
@@ -42,16 +44,16 @@ func s3Stores(t *testing.T) []string {
 }
 
 func endToEnd(t *testing.T, s *server) {
-	clips := []string{"bbb_prog_10s.mp4", "prog_8s.mp4", "echo-hereweare.webm"}
+	clips := []string{mediatest.Anamorphic, mediatest.AudioFirst, mediatest.WebM}
 
 	var wg sync.WaitGroup
 	for _, clip := range clips {
-		src := filepath.Join(mediaDir, clip)
+		src := mediatest.Path(t, clip)
 		status, v, e := s.upload(src, "clip "+clip)
 		if status != http.StatusCreated {
 			t.Fatalf("upload %s: %d %+v", clip, status, e)
 		}
-		if v.Status != "queued" || v.Title != "clip "+clip || v.Filename != clip {
+		if v.Status != "queued" || v.Title != "clip "+clip || v.Filename != filepath.Base(src) {
 			t.Errorf("upload %s answered %+v", clip, v)
 		}
 		wg.Add(1)
@@ -125,7 +127,7 @@ func checkPlayback(t *testing.T, s *server, id, src string) {
 		t.Fatalf("master lists %d variants, API %d", len(variants), len(v.Renditions))
 	}
 
-	base := strings.TrimSuffix(v.Playback.URL, "master.m3u8")
+	base := strings.TrimSuffix(v.Playback.URL, reel.MasterPlaylist)
 	dir := t.TempDir()
 	for _, variant := range variants {
 		resp, body := s.get(base + variant)
@@ -223,25 +225,31 @@ func renditionNamed(v video, name string) (r struct{ Width, Height int }) {
 	return r
 }
 
-// TestSharedMedia plays back every other clip of the shared media through
-// the server: old phone video, audio only, no audio, HEVC, odd frame rates.
-func TestSharedMedia(t *testing.T) {
+// TestMoreMedia plays back every other kind of clip through the server:
+// old phone video, audio only, no audio, HEVC, odd sizes and frame rates,
+// and the extra real clips REEL_TEST_MEDIA names, if any.
+func TestMoreMedia(t *testing.T) {
 	if testing.Short() {
-		t.Skip("transcodes six clips")
+		t.Skip("transcodes seven clips")
 	}
 	s := startServer(t)
-	clips := []string{"MOV00006.3gp", "audio-only.mp4", "book.mkv", "car-detection.mp4", "foreman-hevc-384.mp4", "hevc.mp4"}
+	var sources []string
+	for _, clip := range []string{mediatest.Phone, mediatest.AudioOnly, mediatest.Matroska, mediatest.Camera,
+		mediatest.HEVC720, mediatest.HEVC, mediatest.Odd} {
+		sources = append(sources, mediatest.Path(t, clip))
+	}
+	sources = append(sources, mediatest.Extra(t)...)
 	var wg sync.WaitGroup
-	for _, clip := range clips {
-		src := filepath.Join(mediaDir, clip)
-		status, v, e := s.upload(src, clip)
+	for _, src := range sources {
+		name := filepath.Base(src)
+		status, v, e := s.upload(src, name)
 		if status != http.StatusCreated {
-			t.Fatalf("upload %s: %d %+v", clip, status, e)
+			t.Fatalf("upload %s: %d %+v", name, status, e)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t.Run(clip, func(t *testing.T) { checkPlayback(t, s, v.ID, src) })
+			t.Run(name, func(t *testing.T) { checkPlayback(t, s, v.ID, src) })
 		}()
 	}
 	wg.Wait()

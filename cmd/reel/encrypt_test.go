@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"reel"
 	"reel/hls"
+	"reel/mediatest"
 )
 
 // TestEncryptedPlayback transcodes a clip with --encrypt, and one asked
@@ -22,7 +24,7 @@ import (
 // HLS client, decodes the whole stream. A video not asked for encrypted
 // stays in the clear.
 func TestEncryptedPlayback(t *testing.T) {
-	src := filepath.Join(mediaDir, "prog_8s.mp4")
+	src := mediatest.Path(t, mediatest.AudioFirst)
 	clip, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +57,7 @@ func TestEncryptedPlayback(t *testing.T) {
 		resp, master := s.get(v.Playback.URL)
 		mustStatus(t, "clear master", resp, master, http.StatusOK)
 		variants, _ := uris(string(master))
-		resp, playlist := s.get(strings.TrimSuffix(v.Playback.URL, "master.m3u8") + variants[0])
+		resp, playlist := s.get(strings.TrimSuffix(v.Playback.URL, reel.MasterPlaylist) + variants[0])
 		if bytes.Contains(playlist, []byte("#EXT-X-KEY")) || !bytes.Contains(master, []byte("I-FRAME")) || encryptedField(t, s, v.ID) {
 			t.Errorf("a video not asked for encrypted is encrypted:\n%s", playlist)
 		}
@@ -87,7 +89,7 @@ func checkEncrypted(t *testing.T, s *server, id string) {
 	if !encryptedField(t, s, id) {
 		t.Error(`video JSON says "encrypted": false`)
 	}
-	base := strings.TrimSuffix(v.Playback.URL, "master.m3u8")
+	base := strings.TrimSuffix(v.Playback.URL, reel.MasterPlaylist)
 
 	resp, master := s.get(v.Playback.URL)
 	mustStatus(t, "master", resp, master, http.StatusOK)
@@ -114,7 +116,7 @@ func checkEncrypted(t *testing.T, s *server, id string) {
 		t.Fatalf("variant playlist has no key:\n%s", playlist)
 	}
 	segs, mapURI := uris(string(playlist))
-	dir := strings.TrimSuffix(variantURL, "index.m3u8")
+	dir := strings.TrimSuffix(variantURL, reel.MediaPlaylist)
 	resp, clear := s.get(dir + mapURI)
 	mustStatus(t, "init", resp, clear, http.StatusOK)
 	for i, seg := range segs {

@@ -20,9 +20,6 @@ import (
 // testKey signs playback URLs in tests, so they can forge expired ones.
 const testKey = "test-signing-key-0123456789abcdef"
 
-// mediaDir holds the shared test clips.
-const mediaDir = "../../../shared/media"
-
 // server is a reel started in-process for a test.
 type server struct {
 	t    *testing.T

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"reel/mediatest"
 )
 
 // keys runs `reel keys args...` on the data dir and returns its output.
@@ -130,7 +132,7 @@ func TestServeWithKeys(t *testing.T) {
 	if status := call(t, "GET", s.url+"/api/session", "", nil, "", &session); status != 200 || session.Open {
 		t.Fatalf("GET /api/session: %d %+v", status, session)
 	}
-	clip, err := os.ReadFile(filepath.Join(mediaDir, "bbb_prog_10s.mp4"))
+	clip, err := os.ReadFile(mediatest.Path(t, mediatest.Anamorphic))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/mediatest"
 	"reel/nginx"
 )
 
@@ -45,7 +46,7 @@ func TestNginxEdge(t *testing.T) {
 	defer counter.Close()
 	edge := startNginx(t, bin, counter.Listener.Addr().String(), map[string]string{"k2": testKey, "k1": oldSecret})
 
-	status, v, e := s.upload(filepath.Join(mediaDir, "prog_8s.mp4"), "edge")
+	status, v, e := s.upload(mediatest.Path(t, mediatest.AudioFirst), "edge")
 	if status != http.StatusAccepted && status != http.StatusCreated {
 		t.Fatalf("upload: %d %+v", status, e)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"reel"
 	"reel/cloudfront"
+	"reel/mediatest"
 	"reel/nginx"
 	"reel/token"
 )
@@ -119,7 +120,7 @@ func TestCloudFrontPlayback(t *testing.T) {
 	pemFile := filepath.Join(t.TempDir(), "cf.pem")
 	os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
 	s := startServer(t, "--signing", "cloudfront", "--cloudfront-key-pair-id", "KTEST", "--cloudfront-private-key", pemFile)
-	status, v, e := s.upload(filepath.Join(mediaDir, "prog_8s.mp4"), "cf")
+	status, v, e := s.upload(mediatest.Path(t, mediatest.AudioFirst), "cf")
 	if status >= 300 {
 		t.Fatalf("upload: %d %+v", status, e)
 	}

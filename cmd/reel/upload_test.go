@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"reel/mediatest"
 )
 
 func TestUploadFlags(t *testing.T) {
@@ -147,7 +149,7 @@ func TestUploadCommandResumes(t *testing.T) {
 	if probe.StatusCode == http.StatusNotFound {
 		t.Skip("this build of reel answers 404 on /api/uploads/: no tus endpoint")
 	}
-	src := filepath.Join(mediaDir, "car-detection.mp4")
+	src := mediatest.Path(t, mediatest.Camera)
 	want, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-// Browser test of reel's web page: upload a real clip through the form,
+// Browser test of reel's web page: upload a clip through the form,
 // wait for it to be transcoded, open the player and check that the video
 // really plays. It drives Debian's chromium through playwright-core against
 // an already running reel.
@@ -7,24 +7,39 @@
 //
 // Environment:
 //   REEL_URL       base URL of a running reel; the test is skipped without it
-//   REEL_MEDIA     folder holding bbb_prog_10s.mp4 (default: ../shared/media
-//                  relative to the repository root)
 //   REEL_CHROMIUM  the browser binary (default: /usr/bin/chromium)
 //   REEL_UI_SLOWMO milliseconds between browser actions, for watching it
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const baseURL = (process.env.REEL_URL || '').replace(/\/+$/, '');
-const mediaDir = process.env.REEL_MEDIA
-  ? path.resolve(process.env.REEL_MEDIA)
-  : path.resolve(root, '..', 'shared', 'media');
-const clip = path.join(mediaDir, 'bbb_prog_10s.mp4');
 const executablePath = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
+
+// makeClip encodes a 10 s 320x240 H.264 + AAC clip shown at 16:9 (the
+// pixels are 4:3 wide), as mediatest.Anamorphic is, into a temp folder.
+function makeClip() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-ui-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'anamorphic.mp4');
+  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=24',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '10', '-vf', 'setsar=4/3', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '200k',
+    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', out]);
+  return out;
+}
+
+// The clip both tests upload, made once; only when they run.
+let clipPath = '';
+function clip() {
+  if (!clipPath) clipPath = makeClip();
+  return clipPath;
+}
 
 const READY_TIMEOUT = 180_000; // a 10 s clip on a slow, busy CI machine
 const PLAY_TIMEOUT = 30_000;
@@ -70,7 +85,6 @@ test('upload, transcode and play a video in the browser', {
   skip: baseURL ? false : 'REEL_URL is not set (e.g. REEL_URL=http://127.0.0.1:8080)',
   timeout: READY_TIMEOUT + 120_000,
 }, async (t) => {
-  assert.ok(fs.existsSync(clip), `test clip missing: ${clip} (set REEL_MEDIA)`);
   assert.ok(fs.existsSync(executablePath), `no browser at ${executablePath} (apt-get install chromium)`);
 
   const browser = await launch();
@@ -96,7 +110,7 @@ test('upload, transcode and play a video in the browser', {
 
   // Upload through the form.
   await page.getByLabel(/^Title/).fill(title);
-  await page.getByLabel('Video file').setInputFiles(clip);
+  await page.getByLabel('Video file').setInputFiles(clip());
   // The page uploads with tus: the creation POST names the video in its
   // Location (the upload id is the video id).
   const uploaded = page.waitForResponse((r) =>
@@ -202,7 +216,7 @@ test('an encrypted public upload plays in the browser', {
   });
 
   await page.goto('/');
-  await page.getByLabel('Video file').setInputFiles(clip);
+  await page.getByLabel('Video file').setInputFiles(clip());
   await page.getByLabel('Audience').selectOption('public');
   await page.getByLabel('Encrypt segments').check();
   const uploaded = page.waitForResponse((r) =>
