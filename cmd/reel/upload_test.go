@@ -210,7 +210,7 @@ func TestUploadCommandResumes(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("stored original (%d bytes, %v) differs from the source (%d)", len(got), err, len(want))
 	}
-	if v := s.mustVideo(id); v.Title != "resumed" || v.Filename != "car-detection.mp4" || !strings.HasSuffix(playURL, "/"+id+"/master.m3u8") {
+	if v := s.mustVideo(id); v.Title != "resumed" || v.Filename != filepath.Base(src) || !strings.HasSuffix(playURL, "/"+id+"/master.m3u8") {
 		t.Errorf("video %+v, printed URL %s", v, playURL)
 	}
 	if resp, _ := s.get(playURL); resp.StatusCode != http.StatusOK {
