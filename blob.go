@@ -64,6 +64,23 @@ type MultipartBlobStore interface {
 	CompleteMultipart(ctx context.Context, key, uploadID string, parts []CompletedPart) (int64, error)
 	// AbortMultipart discards the upload and its parts.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
+	// PartSize returns the size of part number n (from 1) of a multipart
+	// upload of a blob of size bytes (-1 when unknown): the store's own
+	// plan, so that every uploader, reel or a client uploading straight
+	// to the store, cuts parts the store takes.
+	PartSize(size int64, n int) int64
+}
+
+// Part is the bytes of one part of a multipart upload, held in memory,
+// read but not yet sent (a store's part buffers). Release it once done.
+type Part interface {
+	// Len returns how many bytes the part holds.
+	Len() int64
+	// Reader returns the part's bytes, from the start.
+	Reader() io.ReadSeeker
+	// Release hands the part's memory back; the part is empty afterwards.
+	// Releasing twice is harmless.
+	Release()
 }
 
 // CompletedPart names one uploaded part by its number and ETag.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"reel"
 )
 
 // Parts one at a time, for callers that drive a multipart upload across
@@ -17,7 +19,7 @@ import (
 // AbortMultipart (multipart.go) start and end such uploads.
 
 // Part is up to one part of bytes held in buffers of a store's pool,
-// read but not yet sent. Release it once done.
+// read but not yet sent: the store's reel.Part. Release it once done.
 type Part struct {
 	pool *PartPool
 	p    part
@@ -27,6 +29,11 @@ type Part struct {
 // multiples of it.
 func (s *Store) PartUnit() int64 { return s.pool.size }
 
+// PartSize returns the size of part number n (from 1) of an upload of
+// size bytes (-1 when unknown), in whole buffers of the store's pool (see
+// the function PartSize).
+func (s *Store) PartSize(size int64, n int) int64 { return PartSize(s.pool.size, size, n) }
+
 // PartsInFlight returns how many parts of one upload the store sends at
 // once (Options.PartsInFlight).
 func (s *Store) PartsInFlight() int { return s.inFlight }
@@ -34,7 +41,7 @@ func (s *Store) PartsInFlight() int { return s.inFlight }
 // ReadPart reads up to size bytes of r (size rounded up to whole pool
 // buffers) into buffers of the pool, waiting for free buffers until ctx
 // ends. A part shorter than size means r ended.
-func (s *Store) ReadPart(ctx context.Context, r io.Reader, size int64) (*Part, error) {
+func (s *Store) ReadPart(ctx context.Context, r io.Reader, size int64) (reel.Part, error) {
 	size = (max(size, 1) + s.pool.size - 1) / s.pool.size * s.pool.size
 	bufs, err := s.pool.get(ctx, int(size/s.pool.size))
 	if err != nil {
@@ -74,7 +81,7 @@ func (p *Part) Release() {
 // UploadPart sends p as part number n (1 to MaxParts) of the multipart
 // upload uploadID of the blob under key, and returns the part's ETag.
 // Sending a number again replaces the earlier part of that number.
-func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, p *Part) (string, error) {
+func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, p reel.Part) (string, error) {
 	k, err := s.ObjectKey(key)
 	if err != nil {
 		return "", err
@@ -95,7 +102,7 @@ func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, p *
 // PutPart stores the part's bytes as the whole blob under key, with one
 // PutObject from the buffers it already holds (Put would need buffers of
 // its own, which a full pool may not have).
-func (s *Store) PutPart(ctx context.Context, key string, p *Part) error {
+func (s *Store) PutPart(ctx context.Context, key string, p reel.Part) error {
 	k, err := s.ObjectKey(key)
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"reel"
-	"reel/s3"
 )
 
 // sentPart is the outcome of one UploadPart.
@@ -32,7 +31,7 @@ type sender struct {
 
 // send sends p as part number, waiting for a free slot first; the part's
 // buffers go back to the pool once sent.
-func (s *sender) send(ctx context.Context, number int, p *s3.Part) {
+func (s *sender) send(ctx context.Context, number int, p reel.Part) {
 	s.slots <- struct{}{}
 	s.mu.Lock()
 	i := len(s.results)
@@ -97,7 +96,7 @@ func (u *upload) writeParts(ctx context.Context, src io.Reader, sum *checksum) (
 	var (
 		base    = st.PartsSize() // bytes in parts, recorded or sent
 		next    = 1              // number of the next part
-		tail    *s3.Part         // what is left shorter than a part
+		tail    reel.Part        // what is left shorter than a part
 		readErr error
 		snd     = &sender{ps: ps, key: key, uploadID: st.MultipartID, slots: make(chan struct{}, max(ps.PartsInFlight(), 1))}
 	)
@@ -105,7 +104,7 @@ func (u *upload) writeParts(ctx context.Context, src io.Reader, sum *checksum) (
 		next = st.Parts[n-1].Number + 1
 	}
 	for snd.err() == nil {
-		size := s3.PartSize(ps.PartUnit(), st.Size, next)
+		size := ps.PartSize(st.Size, next)
 		p, err := ps.ReadPart(ctx, in, size)
 		if err != nil {
 			readErr = err
@@ -129,7 +128,11 @@ func (u *upload) writeParts(ctx context.Context, src io.Reader, sum *checksum) (
 		}
 	}
 	sent, sendErr := snd.wait()
-	defer tail.Release()
+	defer func() {
+		if tail != nil {
+			tail.Release()
+		}
+	}()
 
 	failed := errors.Join(readErr, sendErr)
 	if sum != nil {

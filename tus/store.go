@@ -14,7 +14,6 @@ import (
 	"github.com/tus/tusd/v2/pkg/handler"
 
 	"reel"
-	"reel/s3"
 )
 
 // Appender is the capability of originals stores that grow a file in
@@ -29,15 +28,22 @@ type Appender interface {
 }
 
 // PartStore is the capability of originals stores that take a blob in
-// parts of a multipart upload (s3.Store).
+// parts of a multipart upload sent from memory (an S3 store), one request
+// at a time. Parts are sized by the store (reel.MultipartBlobStore's
+// PartSize).
 type PartStore interface {
 	reel.BlobStore
 	reel.MultipartBlobStore
-	PartUnit() int64
+	// PartsInFlight returns how many parts of one upload to send at once.
 	PartsInFlight() int
-	ReadPart(ctx context.Context, r io.Reader, size int64) (*s3.Part, error)
-	UploadPart(ctx context.Context, key, uploadID string, n int, p *s3.Part) (string, error)
-	PutPart(ctx context.Context, key string, p *s3.Part) error
+	// ReadPart reads up to size bytes of r into the store's memory; a
+	// part shorter than size means r ended.
+	ReadPart(ctx context.Context, r io.Reader, size int64) (reel.Part, error)
+	// UploadPart sends p as part number n of the multipart upload and
+	// returns the part's ETag.
+	UploadPart(ctx context.Context, key, uploadID string, n int, p reel.Part) (string, error)
+	// PutPart stores p's bytes as the whole blob under key.
+	PutPart(ctx context.Context, key string, p reel.Part) error
 }
 
 // Limits of what a client names its upload with.

@@ -34,8 +34,8 @@
 //	                      never overwrote it. The previous tail is deleted
 //	                      once the new state is recorded.
 //
-// S3 parts are a whole multiple of the process's part pool buffer
-// (s3.PartSize of the declared length), filled from the request body in
+// S3 parts are sized by the store (its PartSize of the declared length:
+// whole buffers of the process's part pool), filled from the request body in
 // pool buffers and sent with UploadPart, the store's PartsInFlight at a
 // time, while the next one fills.
 //

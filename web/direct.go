@@ -69,12 +69,9 @@ const DirectUploadTTL = 24 * time.Hour
 
 // Limits of direct uploads.
 const (
-	directMinPartSize = 8 << 20  // S3 wants 5 MiB; 8 MiB as reel's own uploads use
-	directPartUnit    = 1 << 20  // part sizes are whole MiB
-	directPlanParts   = 9_500    // parts planned: headroom below S3's 10,000
-	directMaxParts    = 10_000   // S3's limit of parts per upload
-	maxDirectBody     = 64 << 10 // the create request's JSON
-	maxCompleteBody   = 2 << 20  // 10,000 parts of about 80 bytes each
+	directMaxParts  = 10_000   // S3's limit of parts per upload
+	maxDirectBody   = 64 << 10 // the create request's JSON
+	maxCompleteBody = 2 << 20  // 10,000 parts of about 80 bytes each
 )
 
 // directCreateRequest is the body of POST /api/videos/direct.
@@ -101,14 +98,6 @@ type directCreateResponse struct {
 	Parts       []directPartJSON `json:"parts"`
 	ExpiresAt   time.Time        `json:"expires_at"`
 	CompleteURL string           `json:"complete_url"`
-}
-
-// directPartSize returns the part size of a direct upload of size bytes:
-// max(8 MiB, ceil(size/9500)) in whole MiB, so that any size an S3 object
-// can have fits in fewer than 10,000 parts.
-func directPartSize(size int64) int64 {
-	ps := max(directMinPartSize, (size+directPlanParts-1)/directPlanParts)
-	return (ps + directPartUnit - 1) / directPartUnit * directPartUnit
 }
 
 // handleDirectCreate creates a video waiting for a direct upload and the
@@ -171,8 +160,14 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 	}
 
-	partSize := directPartSize(req.Size)
-	n := int((req.Size + partSize - 1) / partSize)
+	// The store plans the parts, as it does for reel's own uploads: with
+	// a declared size, every part but the last has the same size.
+	partSize := store.PartSize(req.Size, 1)
+	n := int((req.Size + partSize - 1) / max(partSize, 1))
+	if partSize < 1 || n > directMaxParts {
+		abort(fmt.Errorf("direct upload of %d bytes: the store plans %d parts of %d bytes", req.Size, n, partSize))
+		return
+	}
 	expires := s.Now().Add(DirectUploadTTL).Truncate(time.Second).UTC()
 	parts := make([]directPartJSON, n)
 	for i := range parts {
