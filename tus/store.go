@@ -14,6 +14,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/handler"
 
 	"reel"
+	"reel/api"
 )
 
 // Appender is the capability of originals stores that grow a file in
@@ -385,20 +386,17 @@ func (u *upload) Terminate(ctx context.Context) error {
 // reaches the client.
 func (s *Store) public(err error, op string, args ...any) error {
 	var herr handler.Error
-	switch {
+	switch code := reel.ErrorCode(err); {
 	case err == nil || errors.As(err, &herr):
 		return err
-	case reel.ErrorCode(err) == reel.EINVALID:
-		return handler.NewError("ERR_INVALID", reel.ErrorMessage(err), http.StatusBadRequest)
-	case reel.ErrorCode(err) == reel.EUNAUTHORIZED:
-		return handler.NewError("ERR_UNAUTHORIZED", reel.ErrorMessage(err), http.StatusUnauthorized)
-	case reel.ErrorCode(err) == reel.EFORBIDDEN:
-		return handler.NewError("ERR_FORBIDDEN", reel.ErrorMessage(err), http.StatusForbidden)
-	case reel.ErrorCode(err) == reel.EUNAVAILABLE:
+	case code == reel.EINVALID || code == reel.EUNAUTHORIZED || code == reel.EFORBIDDEN:
+		// The client's fault: its status as the rest of the API answers it.
+		return handler.NewError("ERR_"+strings.ToUpper(code), reel.ErrorMessage(err), api.Status(code))
+	case code == reel.EUNAVAILABLE:
 		// The database is gone for now: the bytes stored so far are kept
 		// and the client resumes from the offset once it is back.
 		s.log.Warn(op, append(args, "err", err)...)
-		return handler.NewError("ERR_UNAVAILABLE", reel.ErrorMessage(err), http.StatusServiceUnavailable)
+		return handler.NewError("ERR_UNAVAILABLE", reel.ErrorMessage(err), api.Status(code))
 	}
 	s.log.Error(op, append(args, "err", err)...)
 	return handler.NewError("ERR_INTERNAL_SERVER_ERROR", "internal error", http.StatusInternalServerError)

@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"reel/api"
 )
 
 // Version is the tus protocol version spoken, sent as Tus-Resumable.
@@ -92,11 +94,7 @@ func statusError(resp *http.Response) error {
 	}
 	body := strings.TrimSpace(string(b))
 	// reel answers {"error": {"message": ...}}: keep only the sentence.
-	var e struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
+	var e api.ErrorResponse
 	if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
 		body = e.Error.Message
 	}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 )
 
 // AccessConfig configures access control, the API's CORS and the rate
@@ -293,8 +294,8 @@ func clientIP(r *http.Request) string {
 func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	secs := max(1, int((wait+time.Second-1)/time.Second))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	s.json(w, http.StatusTooManyRequests, map[string]any{"error": map[string]string{
-		"code": "rate_limited", "message": "Too many requests; retry in " + strconv.Itoa(secs) + " s.",
+	s.json(w, api.Status(api.RateLimited), api.ErrorResponse{Error: api.Error{
+		Code: api.RateLimited, Message: "Too many requests; retry in " + strconv.Itoa(secs) + " s.",
 	}})
 }
 
@@ -374,12 +375,6 @@ func checkTTL(r *http.Request) error {
 // maxUpdateBody bounds the JSON of PATCH /api/videos/{id}.
 const maxUpdateBody = 16 << 10
 
-// updateRequest is the body of PATCH /api/videos/{id}; absent fields stay.
-type updateRequest struct {
-	Title      *string          `json:"title"`
-	Visibility *reel.Visibility `json:"visibility"`
-}
-
 // handleUpdate changes a video's title or visibility: the owner's or an
 // admin's right.
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
@@ -388,7 +383,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var req updateRequest
+	var req api.VideoUpdate
 	if err := decodeJSON(w, r, maxUpdateBody, &req); err != nil {
 		s.error(w, r, err)
 		return

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 	"reel/disk"
 	"reel/sqlstore"
 	"reel/token"
@@ -229,7 +230,7 @@ func TestOpenMode(t *testing.T) {
 	id := e.addVideo("", reel.VisibilityPrivate)
 
 	status, _, b := e.do(req{method: "GET", path: "/api/session"})
-	if s := decode[sessionJSON](t, b); status != 200 || !s.Open || s.Role != reel.RoleAdmin {
+	if s := decode[api.Session](t, b); status != 200 || !s.Open || s.Role != reel.RoleAdmin {
 		t.Errorf("GET /api/session in open mode: %d %s", status, b)
 	}
 	// Everyone acts as admin: private videos show, deleting works...
@@ -238,7 +239,7 @@ func TestOpenMode(t *testing.T) {
 	}
 	body, ctype := uploadBody(t, map[string]string{"visibility": "public"})
 	status, _, b = e.do(req{method: "POST", path: "/api/videos", body: body, header: map[string]string{"Content-Type": ctype}})
-	if v := decode[videoJSON](t, b); status != 201 || v.Owner != "" || v.Visibility != reel.VisibilityPublic {
+	if v := decode[api.Video](t, b); status != 201 || v.Owner != "" || v.Visibility != reel.VisibilityPublic {
 		t.Errorf("upload in open mode: %d %s", status, b)
 	}
 	// ...but never for another site's page in the browser.
@@ -254,7 +255,7 @@ func TestOpenMode(t *testing.T) {
 	e.addKey("admin", reel.RoleAdmin, false)
 	e.advance(openCheckEvery)
 	status, _, b = e.do(req{method: "GET", path: "/api/session"})
-	if s := decode[sessionJSON](t, b); status != 200 || s.Open || s.SignedIn {
+	if s := decode[api.Session](t, b); status != 200 || s.Open || s.SignedIn {
 		t.Errorf("GET /api/session once a key exists: %d %s", status, b)
 	}
 	if status, _, _ := e.do(req{method: "POST", path: "/api/videos/" + reel.NewID() + "/retry"}); status != 401 {
@@ -268,7 +269,7 @@ func TestNoOpenModeOffLoopback(t *testing.T) {
 	e := newAuthEnv(t, AccessConfig{})
 	id := e.addVideo("", reel.VisibilityPublic)
 	status, _, b := e.do(req{method: "GET", path: "/api/session"})
-	if s := decode[sessionJSON](t, b); status != 200 || s.Open {
+	if s := decode[api.Session](t, b); status != 200 || s.Open {
 		t.Errorf("GET /api/session: %d %s", status, b)
 	}
 	if status, _, _ := e.do(req{method: "DELETE", path: "/api/videos/" + id}); status != 401 {
@@ -297,14 +298,14 @@ func TestSignIn(t *testing.T) {
 		t.Error("the session cookie is the key itself")
 	}
 	status, _, b := e.do(req{method: "GET", path: "/api/session", cookie: c.Value})
-	if s := decode[sessionJSON](t, b); status != 200 || !s.SignedIn || s.Role != reel.RoleUploader || s.KeyID != e.keyID["alice"] {
+	if s := decode[api.Session](t, b); status != 200 || !s.SignedIn || s.Role != reel.RoleUploader || s.KeyID != e.keyID["alice"] {
 		t.Errorf("GET /api/session signed in: %d %s", status, b)
 	}
 	// Same-origin requests of the page with the cookie may change things.
 	same := map[string]string{"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
 	status, _, b = e.do(req{method: "PATCH", path: "/api/videos/" + mine, cookie: c.Value, header: same,
 		body: strings.NewReader(`{"title": "Renamed", "visibility": "public"}`)})
-	if v := decode[videoJSON](t, b); status != 200 || v.Title != "Renamed" || v.Visibility != reel.VisibilityPublic {
+	if v := decode[api.Video](t, b); status != 200 || v.Title != "Renamed" || v.Visibility != reel.VisibilityPublic {
 		t.Errorf("PATCH with the session: %d %s", status, b)
 	}
 
@@ -320,14 +321,14 @@ func TestSignIn(t *testing.T) {
 	// Sessions end when they expire and when their key is revoked.
 	c = e.signIn("bob")
 	e.advance(time.Hour + time.Second)
-	if _, _, b := e.do(req{method: "GET", path: "/api/session", cookie: c.Value}); decode[sessionJSON](t, b).SignedIn {
+	if _, _, b := e.do(req{method: "GET", path: "/api/session", cookie: c.Value}); decode[api.Session](t, b).SignedIn {
 		t.Errorf("expired session still signed in: %s", b)
 	}
 	c = e.signIn("bob")
 	if _, err := e.store.RevokeKey(context.Background(), "bob", e.clock()); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, b := e.do(req{method: "GET", path: "/api/session", cookie: c.Value}); decode[sessionJSON](t, b).SignedIn {
+	if _, _, b := e.do(req{method: "GET", path: "/api/session", cookie: c.Value}); decode[api.Session](t, b).SignedIn {
 		t.Errorf("session of a revoked key still signed in: %s", b)
 	}
 
@@ -348,7 +349,7 @@ func TestVisibility(t *testing.T) {
 			t.Fatalf("list as %q: %d %s", key, status, b)
 		}
 		seen := map[string]bool{}
-		for _, v := range decode[struct{ Videos []videoJSON }](t, b).Videos {
+		for _, v := range decode[api.VideoList](t, b).Videos {
 			seen[v.ID] = true
 		}
 		return seen
@@ -392,7 +393,7 @@ func TestVisibility(t *testing.T) {
 		status, _, b := e.do(req{method: "GET", path: "/api/videos/" + e.video[tt.video], key: tt.key})
 		if status != tt.status {
 			t.Errorf("GET %s as %q: %d, want %d", tt.video, tt.key, status, tt.status)
-		} else if status == 200 && decode[videoJSON](t, b).Playback == nil {
+		} else if status == 200 && decode[api.Video](t, b).Playback == nil {
 			t.Errorf("GET %s as %q: no playback URL: %s", tt.video, tt.key, b)
 		}
 	}
@@ -400,7 +401,7 @@ func TestVisibility(t *testing.T) {
 	// Uploads record their key and visibility.
 	body, ctype := uploadBody(t, map[string]string{"title": "t", "visibility": "private"})
 	status, _, b := e.do(req{method: "POST", path: "/api/videos", key: "alice", body: body, header: map[string]string{"Content-Type": ctype}})
-	v := decode[videoJSON](t, b)
+	v := decode[api.Video](t, b)
 	if status != 201 || v.Owner != e.keyID["alice"] || v.Visibility != reel.VisibilityPrivate {
 		t.Fatalf("upload as alice: %d %s", status, b)
 	}
@@ -409,7 +410,7 @@ func TestVisibility(t *testing.T) {
 	}
 	body, ctype = uploadBody(t, nil)
 	status, _, b = e.do(req{method: "POST", path: "/api/videos", key: "bob", body: body, header: map[string]string{"Content-Type": ctype}})
-	if v := decode[videoJSON](t, b); status != 201 || v.Visibility != reel.DefaultVisibility {
+	if v := decode[api.Video](t, b); status != 201 || v.Visibility != reel.DefaultVisibility {
 		t.Errorf("upload without visibility: %d %s", status, b)
 	}
 	body, ctype = uploadBody(t, map[string]string{"visibility": "secret"})
@@ -461,13 +462,13 @@ func TestPlaybackTTLParam(t *testing.T) {
 		if status != 200 {
 			continue
 		}
-		v := decode[videoJSON](t, b)
+		v := decode[api.Video](t, b)
 		if v.Playback == nil || !v.Playback.ExpiresAt.Equal(authNow.Add(tt.ttl)) {
 			t.Errorf("GET %s: playback %+v, want expiry in %v", tt.query, v.Playback, tt.ttl)
 		}
 	}
 	status, _, b := e.do(req{method: "GET", path: "/api/videos?ttl=120"})
-	if vs := decode[struct{ Videos []videoJSON }](t, b).Videos; status != 200 || len(vs) == 0 || !vs[0].Playback.ExpiresAt.Equal(authNow.Add(2*time.Minute)) {
+	if vs := decode[api.VideoList](t, b).Videos; status != 200 || len(vs) == 0 || !vs[0].Playback.ExpiresAt.Equal(authNow.Add(2*time.Minute)) {
 		t.Errorf("list with ttl: %d %s", status, b)
 	}
 }

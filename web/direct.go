@@ -61,6 +61,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 )
 
 // DirectUploadTTL is how long the part URLs of a direct upload stay
@@ -74,32 +75,6 @@ const (
 	maxCompleteBody = 2 << 20  // 10,000 parts of about 80 bytes each
 )
 
-// directCreateRequest is the body of POST /api/videos/direct.
-type directCreateRequest struct {
-	Filename    string `json:"filename"`
-	Size        int64  `json:"size"`
-	Title       string `json:"title"`
-	ContentType string `json:"content_type"`
-	Visibility  string `json:"visibility"` // public, unlisted or private; "" for the default
-	Encrypt     bool   `json:"encrypt"`    // publish with HLS AES-128
-}
-
-// directPartJSON is where to PUT one part.
-type directPartJSON struct {
-	Number int    `json:"part_number"`
-	URL    string `json:"url"`
-}
-
-// directCreateResponse is the answer to POST /api/videos/direct.
-type directCreateResponse struct {
-	Video       videoJSON        `json:"video"`
-	UploadID    string           `json:"upload_id"`
-	PartSize    int64            `json:"part_size"`
-	Parts       []directPartJSON `json:"parts"`
-	ExpiresAt   time.Time        `json:"expires_at"`
-	CompleteURL string           `json:"complete_url"`
-}
-
 // handleDirectCreate creates a video waiting for a direct upload and the
 // multipart upload of its original, and answers 201 with presigned part
 // URLs (see the top of this file).
@@ -109,7 +84,7 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, reel.Errorf(reel.ECONFLICT, "Direct uploads need an S3 originals store."))
 		return
 	}
-	var req directCreateRequest
+	var req api.DirectUploadRequest
 	if err := decodeJSON(w, r, maxDirectBody, &req); err != nil {
 		s.error(w, r, err)
 		return
@@ -169,29 +144,24 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := s.Now().Add(DirectUploadTTL).Truncate(time.Second).UTC()
-	parts := make([]directPartJSON, n)
+	parts := make([]api.DirectPart, n)
 	for i := range parts {
 		u, err := store.PresignPart(ctx, v.OriginalKey, uploadID, i+1, DirectUploadTTL)
 		if err != nil {
 			abort(err)
 			return
 		}
-		parts[i] = directPartJSON{Number: i + 1, URL: u}
+		parts[i] = api.DirectPart{Number: i + 1, URL: u}
 	}
 	if err := s.Videos.CreateVideo(ctx, &v); err != nil {
 		abort(err)
 		return
 	}
 	s.Logger.Info("direct upload started", "video", id, "bytes", req.Size, "parts", n)
-	s.json(w, http.StatusCreated, directCreateResponse{
+	s.json(w, http.StatusCreated, api.DirectUpload{
 		Video: s.videoJSON(r, &v), UploadID: uploadID, PartSize: partSize, Parts: parts,
 		ExpiresAt: expires, CompleteURL: "/api/videos/" + id + "/complete",
 	})
-}
-
-// directCompleteRequest is the body of POST /api/videos/{id}/complete.
-type directCompleteRequest struct {
-	Parts []reel.CompletedPart `json:"parts"`
 }
 
 // handleDirectComplete completes the direct upload of a video with the
@@ -212,7 +182,7 @@ func (s *Server) handleDirectComplete(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, reel.Errorf(reel.ECONFLICT, "The video is not waiting for a direct upload; it is %s.", v.Status))
 		return
 	}
-	var req directCompleteRequest
+	var req api.DirectComplete
 	if err := decodeJSON(w, r, maxCompleteBody, &req); err != nil {
 		s.error(w, r, err)
 		return

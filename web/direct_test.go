@@ -21,6 +21,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"reel"
+	"reel/api"
 	"reel/disk"
 	"reel/s3"
 	"reel/s3test"
@@ -433,7 +434,7 @@ func TestDirectUploadEndToEnd(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %s", code, body)
 	}
-	var created directCreateResponse
+	var created api.DirectUpload
 	if err := json.Unmarshal(body, &created); err != nil {
 		t.Fatal(err)
 	}

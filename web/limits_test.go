@@ -15,6 +15,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"reel"
+	"reel/api"
 )
 
 // An object dropped into the bucket over --max-upload-size gets a failed
@@ -83,7 +84,7 @@ func TestDirectCompleteOverTheLimitRealStore(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %v", code, out)
 	}
-	var created directCreateResponse
+	var created api.DirectUpload
 	b, _ := json.Marshal(out)
 	json.Unmarshal(b, &created)
 	req, _ := http.NewRequest(http.MethodPut, created.Parts[0].URL, bytes.NewReader(make([]byte, 5000)))

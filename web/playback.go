@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 )
 
 // This file holds what playback URLs carry besides the path token: the
@@ -16,10 +17,10 @@ import (
 
 // playback returns the signed URLs of the video, or nil if signing failed
 // (logged: a broken CloudFront key must not break the API).
-func (s *Server) playback(r *http.Request, videoID string) *playbackJSON {
+func (s *Server) playback(r *http.Request, videoID string) *api.Playback {
 	expires := s.Now().Add(s.playbackTTL(r)).Truncate(time.Second)
 	base := s.baseURL(r) + "/play/" + s.Signer.Sign(videoID, expires) + "/" + videoID + "/"
-	p := &playbackJSON{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
+	p := &api.Playback{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
 	if rs, ok := s.Signer.(reel.RequestSigner); ok {
 		q, err := rs.SignQuery(base, videoID, expires)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 )
 
 //go:embed static
@@ -102,19 +103,6 @@ func (s *Server) Handler() http.Handler {
 	return s.canonicalOnly(s.protect(mux))
 }
 
-// statusOf maps an error code to an HTTP status.
-var statusOf = map[string]int{
-	reel.ENOTFOUND:     http.StatusNotFound,
-	reel.EINVALID:      http.StatusBadRequest,
-	reel.ECONFLICT:     http.StatusConflict,
-	reel.EUNAUTHORIZED: http.StatusUnauthorized,
-	reel.EFORBIDDEN:    http.StatusForbidden,
-	reel.EEXPIRED:      http.StatusGone,
-	reel.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	reel.EINTERNAL:     http.StatusInternalServerError,
-	reel.EUNAVAILABLE:  http.StatusServiceUnavailable,
-}
-
 // error writes err as {"error": {"code": ..., "message": ...}}; internal
 // errors are logged and their details kept from the client.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
@@ -122,14 +110,11 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the client is gone; nobody reads the answer
 	}
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := api.Status(code)
 	if status == http.StatusInternalServerError {
 		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	s.json(w, status, map[string]any{"error": map[string]string{"code": code, "message": reel.ErrorMessage(err)}})
+	s.json(w, status, api.ErrorResponse{Error: api.Error{Code: code, Message: reel.ErrorMessage(err)}})
 }
 
 func (s *Server) json(w http.ResponseWriter, status int, v any) {

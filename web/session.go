@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 )
 
 // sessionCookie is the name of the web page's session cookie.
@@ -33,23 +34,12 @@ func (s *Server) accessRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /api/videos/{id}", s.handleUpdate)
 }
 
-// sessionJSON says who the caller is.
-type sessionJSON struct {
-	// Open is true when reel runs without keys: everyone acts as admin.
-	Open bool `json:"open"`
-	// SignedIn is true when the caller has a session or sent a key.
-	SignedIn  bool       `json:"signed_in"`
-	Role      reel.Role  `json:"role,omitempty"`
-	KeyID     string     `json:"key_id,omitempty"`
-	Name      string     `json:"name,omitempty"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-}
-
-func sessionOf(p *reel.Principal) sessionJSON {
+// sessionOf returns who p is, as the API shows it.
+func sessionOf(p *reel.Principal) api.Session {
 	if p == nil {
-		return sessionJSON{}
+		return api.Session{}
 	}
-	return sessionJSON{Open: p.Open, SignedIn: !p.Open, Role: p.Role, KeyID: p.KeyID, Name: p.Name}
+	return api.Session{Open: p.Open, SignedIn: !p.Open, Role: p.Role, KeyID: p.KeyID, Name: p.Name}
 }
 
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
@@ -59,9 +49,7 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 
 // handleSignIn trades an API key for a session cookie.
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Key string `json:"key"`
-	}
+	var req api.SignIn
 	if err := decodeJSON(w, r, maxSessionBody, &req); err != nil {
 		s.error(w, r, err)
 		return

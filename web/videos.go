@@ -5,44 +5,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"reel"
+	"reel/api"
 )
 
-// videoJSON is a video as the API shows it.
-type videoJSON struct {
-	ID          string              `json:"id"`
-	Title       string              `json:"title"`
-	Filename    string              `json:"filename"`
-	Status      reel.Status         `json:"status"`
-	Progress    float64             `json:"progress"`
-	Playable    bool                `json:"playable"`
-	Encrypted   bool                `json:"encrypted"`
-	Error       string              `json:"error,omitempty"`
-	Warnings    []reel.MediaWarning `json:"warnings"`
-	Size        int64               `json:"size"`
-	ContentType string              `json:"content_type"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
-	Duration    float64             `json:"duration,omitempty"`
-	Width       int                 `json:"width,omitempty"`
-	Height      int                 `json:"height,omitempty"`
-	Renditions  []reel.Rendition    `json:"renditions,omitempty"`
-	Playback    *playbackJSON       `json:"playback,omitempty"`
-	Visibility  reel.Visibility     `json:"visibility"`
-	Owner       string              `json:"owner,omitempty"` // the creating key's id
-}
-
-// playbackJSON holds the signed URLs of a ready video.
-type playbackJSON struct {
-	URL       string    `json:"url"`
-	PosterURL string    `json:"poster_url"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-func (s *Server) videoJSON(r *http.Request, v *reel.Video) videoJSON {
-	j := videoJSON{
+// videoJSON returns v as the API shows it.
+func (s *Server) videoJSON(r *http.Request, v *reel.Video) api.Video {
+	j := api.Video{
 		ID: v.ID, Title: v.Title, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable, Encrypted: v.Encrypted,
 		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		Warnings: v.Warnings, Visibility: cmp.Or(v.Visibility, reel.DefaultVisibility), Owner: v.Owner,
@@ -97,11 +67,11 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := make([]videoJSON, 0, len(videos))
+	out := make([]api.Video, 0, len(videos))
 	for _, v := range videos {
 		out = append(out, s.videoJSON(r, v))
 	}
-	s.json(w, http.StatusOK, map[string]any{"videos": out, "next_cursor": next})
+	s.json(w, http.StatusOK, api.VideoList{Videos: out, NextCursor: next})
 }
 
 // video returns the video named by the path's id.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"reel/api"
 	"reel/mediatest"
 )
 
@@ -106,7 +107,7 @@ func TestRestartMidTranscode(t *testing.T) {
 	}
 }
 
-func (s *server) mustVideo(id string) video {
+func (s *server) mustVideo(id string) api.Video {
 	s.t.Helper()
 	v, ok := s.video(id)
 	if !ok || v.Playback == nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"reel"
+	"reel/api"
 	"reel/mediatest"
 	"reel/s3test"
 )
@@ -216,7 +217,7 @@ func streamURIs(master string) []string {
 }
 
 // renditionNamed returns the video's rendition with the name.
-func renditionNamed(v video, name string) (r struct{ Width, Height int }) {
+func renditionNamed(v api.Video, name string) (r struct{ Width, Height int }) {
 	for _, x := range v.Renditions {
 		if x.Name == name {
 			r.Width, r.Height = x.Width, x.Height

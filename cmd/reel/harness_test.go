@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"reel/api"
 )
 
 // testKey signs playback URLs in tests, so they can forge expired ones.
@@ -79,39 +81,6 @@ func startServerCtx(t *testing.T, parent context.Context, data string, flags ...
 	return nil
 }
 
-// video is the API's view of a video, as far as tests read it.
-type video struct {
-	ID         string  `json:"id"`
-	Title      string  `json:"title"`
-	Filename   string  `json:"filename"`
-	Status     string  `json:"status"`
-	Progress   float64 `json:"progress"`
-	Error      string  `json:"error"`
-	Size       int64   `json:"size"`
-	Duration   float64 `json:"duration"`
-	Width      int     `json:"width"`
-	Height     int     `json:"height"`
-	Renditions []struct {
-		Name             string `json:"name"`
-		Width            int    `json:"width"`
-		Height           int    `json:"height"`
-		Bandwidth        int    `json:"bandwidth"`
-		AverageBandwidth int    `json:"average_bandwidth"`
-	} `json:"renditions"`
-	Playback *struct {
-		URL       string `json:"url"`
-		PosterURL string `json:"poster_url"`
-	} `json:"playback"`
-}
-
-// apiError is the body of an error response.
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 // multipartBody builds a form with the fields in order; a field named
 // "file" becomes a file part named filename.
 func multipartBody(t *testing.T, filename string, fields ...[2]string) (*bytes.Buffer, string) {
@@ -136,7 +105,7 @@ func multipartBody(t *testing.T, filename string, fields ...[2]string) (*bytes.B
 }
 
 // upload posts the file at path and returns the status and decoded body.
-func (s *server) upload(path, title string) (int, video, apiError) {
+func (s *server) upload(path, title string) (int, api.Video, api.ErrorResponse) {
 	s.t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -146,7 +115,7 @@ func (s *server) upload(path, title string) (int, video, apiError) {
 	return s.post(body, ctype)
 }
 
-func (s *server) post(body io.Reader, ctype string) (int, video, apiError) {
+func (s *server) post(body io.Reader, ctype string) (int, api.Video, api.ErrorResponse) {
 	s.t.Helper()
 	resp, err := http.Post(s.url+"/api/videos", ctype, body)
 	if err != nil {
@@ -154,8 +123,8 @@ func (s *server) post(body io.Reader, ctype string) (int, video, apiError) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var v video
-	var e apiError
+	var v api.Video
+	var e api.ErrorResponse
 	if resp.StatusCode == http.StatusCreated {
 		if err := json.Unmarshal(raw, &v); err != nil {
 			s.t.Fatalf("decode %s: %v", raw, err)
@@ -189,7 +158,7 @@ func (s *server) get(url string, header ...string) (*http.Response, []byte) {
 }
 
 // video fetches the video by id; ok is false on 404.
-func (s *server) video(id string) (v video, ok bool) {
+func (s *server) video(id string) (v api.Video, ok bool) {
 	s.t.Helper()
 	resp, body := s.get(s.url + "/api/videos/" + id)
 	if resp.StatusCode == http.StatusNotFound {
@@ -205,7 +174,7 @@ func (s *server) video(id string) (v video, ok bool) {
 }
 
 // waitFinal polls until the video is ready or failed.
-func (s *server) waitFinal(id string, timeout time.Duration) video {
+func (s *server) waitFinal(id string, timeout time.Duration) api.Video {
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"reel"
+	"reel/api"
 	"reel/tusclient"
 )
 
@@ -279,14 +281,7 @@ func (c *UploadCommand) waitReady(ctx context.Context, header http.Header, id st
 	last := ""
 	failures := 0
 	for {
-		var v struct {
-			Status   string  `json:"status"`
-			Progress float64 `json:"progress"`
-			Error    string  `json:"error"`
-			Playback *struct {
-				URL string `json:"url"`
-			} `json:"playback"`
-		}
+		var v api.Video
 		err := getJSON(ctx, c.Server+"/api/videos/"+id, header, &v)
 		switch {
 		case ctx.Err() != nil:
@@ -301,15 +296,15 @@ func (c *UploadCommand) waitReady(ctx context.Context, header http.Header, id st
 			if failures++; failures > 30 {
 				return "", err
 			}
-		case v.Status == "ready" && v.Playback != nil:
+		case v.Status == reel.StatusReady && v.Playback != nil:
 			fmt.Fprintf(stderr, "%s: ready\n", id)
 			return v.Playback.URL, nil
-		case v.Status == "failed":
+		case v.Status == reel.StatusFailed:
 			return "", fmt.Errorf("transcoding failed: %s", v.Error)
 		default:
 			failures = 0
-			line := v.Status
-			if v.Status == "processing" {
+			line := string(v.Status)
+			if v.Status == reel.StatusProcessing {
 				line = fmt.Sprintf("processing %d %%", int(v.Progress*100))
 			}
 			if line != last {
@@ -342,11 +337,7 @@ func getJSON(ctx context.Context, url string, header http.Header, v any) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct {
-				Message string `json:"message"`
-			} `json:"error"`
-		}
+		var e api.ErrorResponse
 		json.Unmarshal(body, &e)
 		return &httpError{url: url, status: resp.StatusCode, msg: e.Error.Message}
 	}
