@@ -28,27 +28,6 @@ type Blob interface {
 	ModTime() time.Time
 }
 
-// LocalBlobStore is the optional capability of stores whose blobs are plain
-// files, so that ffmpeg can read them in place.
-type LocalBlobStore interface {
-	// LocalPath returns the file path of the blob under key.
-	LocalPath(key string) string
-}
-
-// PresignedBlobStore is the optional capability of stores that hand out
-// time-limited URLs for reading a blob, which ffmpeg can read directly.
-type PresignedBlobStore interface {
-	// PresignGet returns a URL that reads the blob under key until ttl passes.
-	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error)
-}
-
-// SizedBlobStore is the optional capability of stores that plan a Put
-// better knowing its size: exact, an upper bound (such as a request's
-// Content-Length), or -1 for unknown.
-type SizedBlobStore interface {
-	PutSize(ctx context.Context, key string, r io.Reader, size int64) (int64, error)
-}
-
 // MultipartBlobStore is the optional capability of stores that let a
 // client upload a blob in parts straight to them (S3 multipart upload with
 // presigned part URLs), so that large files need not pass through reel.

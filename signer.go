@@ -1,9 +1,6 @@
 package reel
 
-import (
-	"net/http"
-	"time"
-)
+import "time"
 
 // Signer makes and checks the tokens of playback URLs. A token is one path
 // segment (/play/<token>/<video-id>/...), so every URI in a playlist,
@@ -26,23 +23,4 @@ type SigningKey struct {
 	// to the nginx scheme, whose tokens always name their key.
 	ID     string
 	Secret []byte
-}
-
-// RequestSigner is the optional capability of Signers whose grant travels
-// outside the path token, in query parameters or cookies (CloudFront
-// signed URLs). The web layer then verifies whole requests and has the
-// signer add the grant to every URI of the playlists it serves, since
-// relative URIs do not inherit a query string.
-type RequestSigner interface {
-	Signer
-	// SignQuery returns the query string (without '?') granting playback
-	// of every file under prefixURL, which ends in "/<video-id>/", until
-	// expires.
-	SignQuery(prefixURL, videoID string, expires time.Time) (string, error)
-	// VerifyRequest is Verify for a whole request of a file of videoID;
-	// the grant may be in r's query or cookies.
-	VerifyRequest(r *http.Request, videoID string, now time.Time) error
-	// RewritePlaylist returns playlist with the grant r carried in its
-	// query added to every URI, or playlist itself if r had none there.
-	RewritePlaylist(r *http.Request, playlist []byte) []byte
 }

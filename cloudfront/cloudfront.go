@@ -37,7 +37,8 @@ import (
 // segment once.
 const Token = "cf"
 
-// Signer is a reel.RequestSigner for CloudFront signed URLs.
+// Signer is a reel.Signer with the web layer's RequestSigner capability,
+// for CloudFront signed URLs.
 type Signer struct {
 	keyPairID string
 	key       crypto.Signer

@@ -197,9 +197,9 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 // store is local, otherwise a presigned URL.
 func (w *TranscodeWorker) input(ctx context.Context, v *reel.Video) (string, error) {
 	switch s := w.Originals.(type) {
-	case reel.LocalBlobStore:
+	case LocalBlobStore:
 		return s.LocalPath(v.OriginalKey), nil
-	case reel.PresignedBlobStore:
+	case PresignedBlobStore:
 		return s.PresignGet(ctx, v.OriginalKey, 12*time.Hour)
 	}
 	return "", fmt.Errorf("originals store %T can be read neither locally nor by URL", w.Originals)

@@ -67,7 +67,7 @@ type Store struct {
 
 var (
 	_ reel.BlobStore          = (*Store)(nil)
-	_ reel.PresignedBlobStore = (*Store)(nil)
+	_ reel.MultipartBlobStore = (*Store)(nil)
 )
 
 // Options are the settings of a store that do not belong in its URL.

@@ -11,7 +11,7 @@ import (
 )
 
 // This file holds what playback URLs carry besides the path token: the
-// grant of a reel.RequestSigner (CloudFront's query parameters), which
+// grant of a RequestSigner (CloudFront's query parameters), which
 // the API adds to the URLs it hands out, /play/ checks on every request
 // and adds to every URI of the playlists it serves.
 
@@ -21,7 +21,7 @@ func (s *Server) playback(r *http.Request, videoID string) *api.Playback {
 	expires := s.Now().Add(s.playbackTTL(r)).Truncate(time.Second)
 	base := s.baseURL(r) + "/play/" + s.Signer.Sign(videoID, expires) + "/" + videoID + "/"
 	p := &api.Playback{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
-	if rs, ok := s.Signer.(reel.RequestSigner); ok {
+	if rs, ok := s.Signer.(RequestSigner); ok {
 		q, err := rs.SignQuery(base, videoID, expires)
 		if err != nil {
 			s.Logger.Error("sign playback URL", "video", videoID, "err", err)
@@ -35,7 +35,7 @@ func (s *Server) playback(r *http.Request, videoID string) *api.Playback {
 
 // verifyPlay checks the grant of a /play/ request for a file of videoID.
 func (s *Server) verifyPlay(r *http.Request, videoID string) error {
-	if rs, ok := s.Signer.(reel.RequestSigner); ok {
+	if rs, ok := s.Signer.(RequestSigner); ok {
 		return rs.VerifyRequest(r, videoID, s.Now())
 	}
 	return s.Signer.Verify(r.PathValue("token"), videoID, s.Now())
@@ -44,7 +44,7 @@ func (s *Server) verifyPlay(r *http.Request, videoID string) error {
 // grantPlaylist returns p's body and gzipped body for r: as cached, or,
 // when the signer adds r's grant to the URIs, rewritten for this request.
 func (s *Server) grantPlaylist(r *http.Request, p *playlist) (body, gzipped []byte) {
-	rs, ok := s.Signer.(reel.RequestSigner)
+	rs, ok := s.Signer.(RequestSigner)
 	if !ok {
 		return p.body, p.gzipped
 	}

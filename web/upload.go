@@ -145,7 +145,7 @@ func (u *upload) storeFile(ctx context.Context, part *multipart.Part) error {
 	body := &limitReader{r: part, n: u.s.MaxUploadSize}
 	var n int64
 	var err error
-	if sized, ok := u.s.Originals.(reel.SizedBlobStore); ok {
+	if sized, ok := u.s.Originals.(SizedBlobStore); ok {
 		// The body's length bounds the file's: S3 plans its parts by it.
 		n, err = sized.PutSize(ctx, u.video.OriginalKey, body, u.bound)
 	} else {

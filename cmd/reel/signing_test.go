@@ -18,6 +18,7 @@ import (
 	"reel/mediatest"
 	"reel/nginx"
 	"reel/token"
+	"reel/web"
 )
 
 func parseServe(t *testing.T, args ...string) (*ServeCommand, error) {
@@ -85,7 +86,7 @@ func TestSigningSchemes(t *testing.T) {
 	if s, err = c.Signing.signer(key); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.(reel.RequestSigner); !ok || s.Sign("v", now) != cloudfront.Token {
+	if _, ok := s.(web.RequestSigner); !ok || s.Sign("v", now) != cloudfront.Token {
 		t.Errorf("cloudfront scheme gives %T", s)
 	}
 	// An old key pair by its private key file: its URLs still verify.
@@ -101,7 +102,7 @@ func TestSigningSchemes(t *testing.T) {
 	q, _ := oldSigner.SignQuery("https://cdn/play/cf/abcdefghijklmnop/", "abcdefghijklmnop", now.Add(time.Hour))
 	r := httptest.NewRequest("GET", "https://cdn/play/cf/abcdefghijklmnop/master.m3u8?"+q, nil)
 	r.SetPathValue("token", cloudfront.Token)
-	if err := s.(reel.RequestSigner).VerifyRequest(r, "abcdefghijklmnop", now); err != nil {
+	if err := s.(web.RequestSigner).VerifyRequest(r, "abcdefghijklmnop", now); err != nil {
 		t.Errorf("old key pair's URL: %v", err)
 	}
 	c.Signing.OldKeys = ""

@@ -9,8 +9,23 @@ import (
 
 	"reel"
 	"reel/blobcache"
+	"reel/cloudfront"
 	"reel/disk"
+	"reel/jobs"
 	"reel/s3"
+	"reel/tus"
+	"reel/web"
+)
+
+// The optional capabilities each consumer finds by type assertion, checked
+// here, where the concrete types meet their consumers.
+var (
+	_ jobs.LocalBlobStore     = (*disk.Store)(nil)
+	_ tus.Appender            = (*disk.Store)(nil)
+	_ jobs.PresignedBlobStore = (*s3.Store)(nil)
+	_ web.SizedBlobStore      = (*s3.Store)(nil)
+	_ tus.PartStore           = (*s3.Store)(nil)
+	_ web.RequestSigner       = (*cloudfront.Signer)(nil)
 )
 
 // openStore opens the blob store a URL names: file:///path (or a plain
