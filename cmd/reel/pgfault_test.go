@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"reel/api"
 	"reel/pgtest"
 	"reel/tusclient"
 )
@@ -66,7 +67,7 @@ func TestPostgresLost(t *testing.T) {
 	}
 	resp, body := s.get(s.url + "/api/videos/" + transcoded.ID)
 	mustStatus(t, "GET of a video while the database is gone", resp, body, http.StatusServiceUnavailable)
-	var apiErr apiError
+	var apiErr api.ErrorResponse
 	if json.Unmarshal(body, &apiErr); apiErr.Error.Code != "unavailable" || apiErr.Error.Message == "" {
 		t.Errorf("503 body: %s", body)
 	}
