@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Error codes. Only the HTTP layer maps them to status codes.
+// Error codes. Only the HTTP layer maps them to status codes (api.Status).
 const (
 	ENOTFOUND     = "not_found"
 	EINVALID      = "invalid"

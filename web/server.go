@@ -1,6 +1,6 @@
 // Package web is reel's HTTP face: the REST API under /api/, signed HLS
-// delivery under /play/ and the web page at /. It is the only package that
-// maps the domain's error codes to HTTP status codes.
+// delivery under /play/ and the web page at /. Its answers are package
+// api's JSON shapes, errors with the status api.Status gives their code.
 package web
 
 import (
