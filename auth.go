@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,32 @@ const DefaultVisibility = VisibilityUnlisted
 // ValidVisibility reports whether v is one of the visibilities.
 func ValidVisibility(v Visibility) bool {
 	return v == VisibilityPublic || v == VisibilityUnlisted || v == VisibilityPrivate
+}
+
+// ParseVisibility reads a visibility as every entry point receives it
+// (form field, JSON, tus metadata): one of the three, surrounding space
+// ignored, or "" when none was given, leaving the default to the store.
+// Anything else is an EINVALID error, never a silent default.
+func ParseVisibility(s string) (Visibility, error) {
+	v := Visibility(strings.TrimSpace(s))
+	if v != "" && !ValidVisibility(v) {
+		return "", Errorf(EINVALID, "visibility must be public, unlisted or private.")
+	}
+	return v, nil
+}
+
+// ParseEncrypt reads the encrypt option of an upload as every entry point
+// receives it as text (form field, tus metadata): true, 1, yes or on;
+// false, 0, no, off or "" (not given), in any case. Anything else is an
+// EINVALID error: an unknown spelling must never mean "not encrypted".
+func ParseEncrypt(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "", "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, Errorf(EINVALID, "encrypt must be true or false.")
 }
 
 // Key is an API key as stored: never the secret itself, only its hash.

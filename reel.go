@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Status is where a video stands in its life: uploading → queued →
@@ -159,12 +160,17 @@ type VideoStore interface {
 	RequeueStalled(ctx context.Context, before time.Time) ([]*Video, error)
 }
 
-// Sanitize returns s as valid UTF-8 without control characters, cut to at
-// most max bytes on a rune boundary. Names from clients pass through it.
+// Sanitize returns s as valid UTF-8 without control characters and
+// without invisible format characters (Unicode category Cf: the
+// bidirectional overrides and isolates U+202A–U+202E and U+2066–U+2069,
+// the marks U+200E/U+200F, zero-width spaces and joiners, soft hyphens,
+// tags), cut to at most max bytes on a rune boundary. Names and titles
+// from clients pass through it: a name shown must read as it is, not
+// reordered or padded with what cannot be seen.
 func Sanitize(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r

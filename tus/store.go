@@ -139,13 +139,17 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 		ContentType: reel.Sanitize(info.MetaData["filetype"], maxTypeBytes),
 		Size:        info.Size, // declared; Enqueue records the real size
 		OriginalKey: reel.OriginalKey(id),
-		Visibility:  reel.Visibility(info.MetaData["visibility"]),
-		Encrypted:   info.MetaData["encrypt"] == "true",
 	}
-	if v.Visibility == "" {
-		v.Visibility = reel.DefaultVisibility
-	} else if !reel.ValidVisibility(v.Visibility) {
+	// The same parsers as the form's and the JSON's: an unknown spelling
+	// is refused, never taken as the default.
+	var err error
+	if v.Visibility, err = reel.ParseVisibility(info.MetaData["visibility"]); err != nil {
 		return nil, handler.NewError("ERR_INVALID_METADATA", "visibility is public, unlisted or private", http.StatusBadRequest)
+	} else if v.Visibility == "" {
+		v.Visibility = reel.DefaultVisibility
+	}
+	if v.Encrypted, err = reel.ParseEncrypt(info.MetaData["encrypt"]); err != nil {
+		return nil, handler.NewError("ERR_INVALID_METADATA", "encrypt is true or false (or 1/0, yes/no, on/off)", http.StatusBadRequest)
 	}
 	if s.prepare != nil {
 		if err := s.prepare(ctx, v); err != nil {

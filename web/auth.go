@@ -3,6 +3,8 @@ package web
 // Access control. Every /api/ request passes through protect, which
 //
 //   - answers the API's CORS preflights (see cors.go),
+//   - in open mode, answers only requests for a loopback host (421
+//     otherwise), so that DNS rebinding cannot reach it,
 //   - finds who is calling: an API key sent as "Authorization: Bearer
 //     <key>", or the web page's session cookie, or nobody; while no valid
 //     key exists and AllowOpen is set (a loopback address), nobody acts as
@@ -114,6 +116,16 @@ func (s *Server) protect(next http.Handler) http.Handler {
 		if !strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api/hooks/s3" {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if a.AllowOpen && a.Keys != nil && !loopbackHost(r.Host) {
+			// DNS rebinding: a page of any domain resolving to 127.0.0.1
+			// would otherwise act as admin while reel runs open.
+			if open, err := g.open(r.Context()); err != nil || open {
+				s.json(w, http.StatusMisdirectedRequest, map[string]any{"error": map[string]string{
+					"code": "misdirected", "message": "reel runs open (no API key yet) and so answers only for localhost, 127.0.0.0/8 and [::1]; use one of those, or create a key.",
+				}})
+				return
+			}
 		}
 		if s.apiCORS(w, r) {
 			return // a preflight, answered
@@ -274,6 +286,20 @@ func startsUpload(r *http.Request) bool {
 	return false
 }
 
+// loopbackHost reports whether a Host header names this machine by a
+// loopback name: localhost, 127.0.0.0/8 or ::1, with any port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // clientIP names the caller's address for the rate limits: IPv4 as is,
 // IPv6 by its /64, which one host or home usually holds whole.
 func clientIP(r *http.Request) string {
@@ -372,6 +398,9 @@ func checkTTL(r *http.Request) error {
 	return nil
 }
 
+// errVisibility refuses a visibility that is not one of the three.
+var errVisibility = reel.Errorf(reel.EINVALID, "visibility must be public, unlisted or private.")
+
 // maxUpdateBody bounds the JSON of PATCH /api/videos/{id}.
 const maxUpdateBody = 16 << 10
 
@@ -398,11 +427,15 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		u.Title = &title
 	}
 	if req.Visibility != nil {
-		if !reel.ValidVisibility(*req.Visibility) {
-			s.error(w, r, errVisibility)
+		vis, err := reel.ParseVisibility(string(*req.Visibility))
+		if err == nil && vis == "" {
+			err = errVisibility
+		}
+		if err != nil {
+			s.error(w, r, err)
 			return
 		}
-		u.Visibility = req.Visibility
+		u.Visibility = &vis
 	}
 	if u.Title == nil && u.Visibility == nil {
 		s.error(w, r, reel.Errorf(reel.EINVALID, "Send \"title\", \"visibility\" or both."))
@@ -413,17 +446,4 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.json(w, http.StatusOK, s.videoJSON(r, v))
-}
-
-// errVisibility refuses an unknown visibility.
-var errVisibility = reel.Errorf(reel.EINVALID, "visibility must be public, unlisted or private.")
-
-// parseVisibility reads an upload's visibility field; "" leaves the
-// default to the store.
-func parseVisibility(s string) (reel.Visibility, error) {
-	v := reel.Visibility(strings.TrimSpace(s))
-	if v != "" && !reel.ValidVisibility(v) {
-		return "", errVisibility
-	}
-	return v, nil
 }

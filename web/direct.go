@@ -101,7 +101,7 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	visibility, err := parseVisibility(req.Visibility)
+	visibility, err := reel.ParseVisibility(req.Visibility)
 	if err != nil {
 		s.error(w, r, err)
 		return

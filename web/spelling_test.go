@@ -3,10 +3,14 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
+	"reel/api"
 	"strconv"
 	"strings"
 	"testing"
@@ -228,5 +232,201 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 	t.Logf("%d routes × their spellings: %d requests refused", len(routes), tried)
 	if n, _ := strconv.Atoi(offset()); n != 0 {
 		t.Errorf("alice's upload still answers HEAD after its DELETE (offset %d)", n)
+	}
+}
+
+// TestEnumeratedFields sends every spelling of visibility and encrypt to
+// every entry point that takes them (multipart form, direct upload JSON,
+// tus metadata, PATCH): the accepted ones mean the same everywhere, and
+// anything else is 400 with nothing created, never a silent default.
+func TestEnumeratedFields(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}, withS3, withTus).populate()
+	target := e.video["alice-unlisted"]
+	type answer struct {
+		status    int
+		encrypted bool
+		vis       reel.Visibility
+	}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	entry := map[string]func(field, value string) answer{
+		"form": func(field, value string) answer {
+			body, ctype := uploadBody(t, map[string]string{field: value})
+			status, _, b := e.do(req{method: "POST", path: "/api/videos", key: "alice", body: body, header: map[string]string{"Content-Type": ctype}})
+			if status != 201 {
+				return answer{status: status}
+			}
+			v := decode[api.Video](t, b)
+			return answer{status, v.Encrypted, v.Visibility}
+		},
+		"direct": func(field, value string) answer {
+			js, _ := json.Marshal(value)
+			if field == "encrypt" && value != "" {
+				js = []byte(value) // JSON has its own true and false
+			}
+			body := `{"size":10,"` + field + `":` + string(js) + `}`
+			status, _, b := e.do(req{method: "POST", path: "/api/videos/direct", key: "alice", body: strings.NewReader(body)})
+			if status != 201 {
+				return answer{status: status}
+			}
+			v := decode[api.DirectUpload](t, b).Video
+			return answer{status, v.Encrypted, v.Visibility}
+		},
+		"tus": func(field, value string) answer {
+			status, h, _ := e.do(req{method: "POST", path: "/api/uploads/", key: "alice", header: map[string]string{
+				"Tus-Resumable": "1.0.0", "Upload-Length": "10", "Upload-Metadata": field + " " + b64(value)}})
+			if status != 201 {
+				return answer{status: status}
+			}
+			_, _, b := e.do(req{method: "GET", path: "/api/videos/" + strings.TrimPrefix(h.Get("Location"), "/api/uploads/"), key: "alice"})
+			v := decode[api.Video](t, b)
+			return answer{status, v.Encrypted, v.Visibility}
+		},
+		"patch": func(field, value string) answer {
+			js, _ := json.Marshal(value)
+			status, _, b := e.do(req{method: "PATCH", path: "/api/videos/" + target, key: "alice", body: strings.NewReader(`{"` + field + `":` + string(js) + `}`)})
+			if status != 200 {
+				return answer{status: status}
+			}
+			v := decode[api.Video](t, b)
+			return answer{status, v.Encrypted, v.Visibility}
+		},
+	}
+	cases := []struct {
+		field, value string
+		entries      []string
+		want         answer
+	}{
+		{"encrypt", "true", []string{"form", "direct", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
+		{"encrypt", "false", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted}},
+		{"encrypt", "yes", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
+		{"encrypt", "ON", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
+		{"encrypt", "1", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
+		{"encrypt", "off", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted}},
+		{"encrypt", "0", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted}},
+		{"encrypt", "maybe", []string{"form", "tus"}, answer{status: 400}},
+		{"encrypt", "ture", []string{"form", "tus"}, answer{status: 400}},
+		{"encrypt", "2", []string{"form", "tus"}, answer{status: 400}},
+		{"encrypt", "true\u200b", []string{"form", "tus"}, answer{status: 400}},
+		{"encrypt", `"yes"`, []string{"direct"}, answer{status: 400}},
+		{"encrypt", "1", []string{"direct"}, answer{status: 400}},
+		{"visibility", "private", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityPrivate}},
+		{"visibility", " public ", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityPublic}},
+		{"visibility", "public", []string{"patch"}, answer{200, false, reel.VisibilityPublic}},
+		{"visibility", " private", []string{"patch"}, answer{200, false, reel.VisibilityPrivate}},
+		{"visibility", "Private", []string{"form", "direct", "tus", "patch"}, answer{status: 400}},
+		{"visibility", "hidden", []string{"form", "direct", "tus", "patch"}, answer{status: 400}},
+		{"visibility", "public,private", []string{"form", "direct", "tus", "patch"}, answer{status: 400}},
+		{"visibility", "", []string{"patch"}, answer{status: 400}},
+	}
+	n := 0
+	for _, c := range cases {
+		for _, name := range c.entries {
+			before := e.snapshot()
+			got := entry[name](c.field, c.value)
+			n++
+			if got != c.want {
+				t.Errorf("%s %s=%q: %+v, want %+v", name, c.field, c.value, got, c.want)
+			}
+			if got.status >= 400 && e.snapshot() != before {
+				t.Errorf("%s %s=%q: refused but the state changed", name, c.field, c.value)
+			}
+		}
+	}
+	t.Logf("%d field spellings × entry points", n)
+}
+
+// TestInvisibleCharacters: titles and file names lose their
+// bidirectional overrides and other invisible format characters on every
+// entry point (form, direct JSON, tus metadata, PATCH).
+func TestInvisibleCharacters(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}, withS3, withTus).populate()
+	const title, filename = "cat\u202Egnp.exe \u2066x\u2069\u200E\u200F\u200B", "clip\u202Evom.exe"
+	const wantTitle, wantFilename = "catgnp.exe x", "clipvom.exe"
+	var got []api.Video
+
+	// The form: the title field and the file part's name.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("title", title)
+	fw, _ := mw.CreateFormFile("file", filename)
+	fw.Write([]byte("bytes"))
+	mw.Close()
+	status, _, b := e.do(req{method: "POST", path: "/api/videos", key: "alice", body: &buf, header: map[string]string{"Content-Type": mw.FormDataContentType()}})
+	if status != 201 {
+		t.Fatalf("form: %d %s", status, b)
+	}
+	got = append(got, decode[api.Video](t, b))
+
+	js, _ := json.Marshal(map[string]any{"size": 10, "title": title, "filename": filename})
+	status, _, b = e.do(req{method: "POST", path: "/api/videos/direct", key: "alice", body: bytes.NewReader(js)})
+	if status != 201 {
+		t.Fatalf("direct: %d %s", status, b)
+	}
+	got = append(got, decode[api.DirectUpload](t, b).Video)
+
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	status, h, b := e.do(req{method: "POST", path: "/api/uploads/", key: "alice", header: map[string]string{
+		"Tus-Resumable": "1.0.0", "Upload-Length": "10", "Upload-Metadata": "title " + b64(title) + ",filename " + b64(filename)}})
+	if status != 201 {
+		t.Fatalf("tus: %d %s", status, b)
+	}
+	_, _, b = e.do(req{method: "GET", path: "/api/videos/" + strings.TrimPrefix(h.Get("Location"), "/api/uploads/"), key: "alice"})
+	got = append(got, decode[api.Video](t, b))
+
+	js, _ = json.Marshal(map[string]string{"title": title})
+	status, _, b = e.do(req{method: "PATCH", path: "/api/videos/" + e.video["alice-public"], key: "alice", body: bytes.NewReader(js)})
+	if status != 200 {
+		t.Fatalf("PATCH: %d %s", status, b)
+	}
+	patched := decode[api.Video](t, b)
+	patched.Filename = wantFilename // PATCH changes titles only
+	got = append(got, patched)
+
+	for i, v := range got {
+		if v.Title != wantTitle || v.Filename != wantFilename {
+			t.Errorf("entry point %d: title %q, filename %q; want %q, %q", i, v.Title, v.Filename, wantTitle, wantFilename)
+		}
+	}
+}
+
+// TestOpenModeHosts: while reel runs open (loopback, no key), only
+// loopback Host headers are answered, so a page of another domain that
+// resolves to 127.0.0.1 (DNS rebinding) cannot act as admin. Once a key
+// exists, open mode ends and any Host is served again.
+func TestOpenModeHosts(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{AllowOpen: true})
+	id := e.addVideo("", reel.VisibilityPrivate)
+	get := func(host, path string) (int, []byte) {
+		r, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+		r.Host = host
+		resp, err := e.ts.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for _, host := range []string{"localhost", "localhost:8080", "LOCALHOST:1", "127.0.0.1", "127.0.0.1:8080", "127.8.9.10:80", "[::1]:8080", "[::1]"} {
+		if status, b := get(host, "/api/videos/"+id); status != 200 {
+			t.Errorf("Host %s: %d %s", host, status, b)
+		}
+	}
+	for _, host := range []string{"evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io", "10.0.0.1", "[::2]:80", "0.0.0.0", "localhost:8080@evil"} {
+		for _, path := range []string{"/api/videos/" + id, "/api/session", "/api/videos"} {
+			status, b := get(host, path)
+			if status != http.StatusMisdirectedRequest || !strings.Contains(string(b), "localhost") {
+				t.Errorf("Host %q %s: %d %s, want 421 saying why", host, path, status, b)
+			}
+		}
+	}
+	// Open mode grants nothing outside /api/: the page is the same for all.
+	if status, _ := get("evil.example", "/"); status != 200 {
+		t.Errorf("the page for another Host: %d", status)
+	}
+	e.addKey("admin", reel.RoleAdmin, false)
+	e.advance(openCheckEvery)
+	if status, b := get("video.example", "/api/videos"); status != 200 {
+		t.Errorf("once a key exists, another Host: %d %s", status, b)
 	}
 }

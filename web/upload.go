@@ -96,9 +96,9 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 				return u.bodyError(err)
 			}
 		case "visibility":
-			vis, err := readField(part, 20)
+			vis, err := readRaw(part, 20)
 			if err == nil {
-				u.video.Visibility, err = parseVisibility(vis)
+				u.video.Visibility, err = reel.ParseVisibility(vis)
 			} else if reel.ErrorCode(err) == reel.EINVALID {
 				err = errVisibility // too long to be one
 			}
@@ -106,9 +106,11 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 				return u.bodyError(err)
 			}
 		case "encrypt":
-			val, err := readField(part, 8)
+			val, err := readRaw(part, 8)
 			if err == nil {
-				u.video.Encrypted, err = parseEncrypt(val)
+				u.video.Encrypted, err = reel.ParseEncrypt(val)
+			} else if reel.ErrorCode(err) == reel.EINVALID {
+				err = reel.Errorf(reel.EINVALID, "encrypt must be true or false.") // too long to be one
 			}
 			if err != nil {
 				return u.bodyError(err)
@@ -193,8 +195,17 @@ func (s *Server) tooLarge() error {
 	return reel.Errorf(reel.ETOOLARGE, "The file is larger than the limit of %d bytes.", s.MaxUploadSize)
 }
 
-// readField reads a small form field, refusing one longer than max bytes.
+// readField reads a small text form field, refusing one longer than max
+// bytes, cleaned to be shown.
 func readField(r io.Reader, max int) (string, error) {
+	b, err := readRaw(r, max)
+	return strings.TrimSpace(reel.Sanitize(b, max)), err
+}
+
+// readRaw reads a small form field as sent, refusing one longer than max
+// bytes. Enumerated fields are parsed from it uncleaned, so that a value
+// with hidden characters is refused rather than taken for another.
+func readRaw(r io.Reader, max int) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
 	if err != nil {
 		return "", err
@@ -202,7 +213,7 @@ func readField(r io.Reader, max int) (string, error) {
 	if len(b) > max {
 		return "", reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", max)
 	}
-	return strings.TrimSpace(reel.Sanitize(string(b), max)), nil
+	return string(b), nil
 }
 
 // cleanFilename keeps the last element of a client's file name, as valid
@@ -242,15 +253,4 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		l.err = err
 	}
 	return n, err
-}
-
-// parseEncrypt reads the encrypt field of an upload: HLS AES-128 or not.
-func parseEncrypt(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "1", "yes", "on":
-		return true, nil
-	case "", "false", "0", "no", "off":
-		return false, nil
-	}
-	return false, reel.Errorf(reel.EINVALID, "encrypt is true or false.")
 }
