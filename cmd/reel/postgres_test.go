@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"reel/pgtest"
@@ -111,5 +112,31 @@ func TestSigningKeyInDatabase(t *testing.T) {
 	}
 	if got := key(t.TempDir(), ""); got == old || len(got) < 32 {
 		t.Errorf("a new data dir's signing key = %q", got)
+	}
+}
+
+// Processes starting at once on an empty database take turns migrating
+// (goose's tables and River's): every one of them starts.
+func TestConcurrentMigrate(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.New(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		data := t.TempDir()
+		wg.Go(func() {
+			db, err := openDatabase(ctx, data, pg.URL)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a process starting with the others: %v", err)
+		}
 	}
 }
