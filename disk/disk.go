@@ -1,11 +1,17 @@
 // Package disk stores blobs as files under a root folder.
 //
 // Layout: the blob under key "a/b/c" is the file ROOT/a/b/c. A blob being
-// written lives at ROOT/.tmp/<random> and is renamed into place once
+// written lives at ROOT/.tmp/put-<random> and is renamed into place once
 // complete, so readers never see half a file and a crash leaves only
 // temp files, which Open and the store's keys never name (keys never start
-// with a dot) and which New removes once they are an hour old. Temp files stay on the same file system as their final
+// with a dot). Temp files stay on the same file system as their final
 // place, so the rename is atomic.
+//
+// The writer of a temp file holds an exclusive flock(2) on it until the
+// rename; the kernel drops the lock when its process dies, even by
+// SIGKILL. New removes every temp file whose lock it can take: those of
+// Puts that a crash cut short, never those another process sharing the
+// folder is still writing.
 package disk
 
 import (
@@ -36,20 +42,60 @@ func New(dir string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{root: abs}
-	s.removeAbandoned(time.Hour)
+	s.removeAbandoned()
 	return s, nil
 }
 
-// removeAbandoned deletes temp files untouched for longer than age: Puts
-// cut short by a crash. A Put in progress, even in another process,
-// writes continuously and so keeps its file's modification time fresh.
-func (s *Store) removeAbandoned(age time.Duration) {
+// removeAbandoned deletes the temp files no live Put holds locked: those
+// of Puts cut short by a crash. Where locks are not available
+// (lockExclusive fails for another reason), it falls back to removing
+// files untouched for an hour, as a Put in progress writes continuously.
+func (s *Store) removeAbandoned() {
 	tmp := filepath.Join(s.root, ".tmp")
 	entries, _ := os.ReadDir(tmp)
 	for _, e := range entries {
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
-			os.Remove(filepath.Join(tmp, e.Name()))
+		p := filepath.Join(tmp, e.Name())
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			continue // gone since, or not ours to open
 		}
+		switch err := tryLock(f); {
+		case err == nil:
+			// No writer holds it: the writer is dead. Its name is random
+			// and unique, so no new writer can have taken it meanwhile.
+			os.Remove(p)
+		case errors.Is(err, errLocked):
+			// A live Put, in this process or another sharing the folder.
+		default:
+			if fi, err := f.Stat(); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.Remove(p)
+			}
+		}
+		f.Close() // also releases our lock
+	}
+}
+
+// createTemp creates a temp file under root/.tmp locked for writing. A
+// file removed between its creation and its locking (by a New that took
+// the free lock first) is created again.
+func (s *Store) createTemp() (*os.File, error) {
+	for {
+		f, err := os.CreateTemp(filepath.Join(s.root, ".tmp"), "put-*")
+		if err != nil {
+			return nil, err
+		}
+		if err := lockExclusive(f); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, err
+		}
+		// Still under its name once locked: then no cleaner can remove it.
+		fi, err1 := f.Stat()
+		li, err2 := os.Stat(f.Name())
+		if err1 == nil && err2 == nil && os.SameFile(fi, li) {
+			return f, nil
+		}
+		f.Close()
 	}
 }
 
@@ -80,7 +126,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.CreateTemp(filepath.Join(s.root, ".tmp"), "put-*")
+	f, err := s.createTemp()
 	if err != nil {
 		return 0, err
 	}

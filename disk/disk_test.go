@@ -2,6 +2,7 @@ package disk_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,28 +49,60 @@ func TestFailedPutLeavesNoTempFile(t *testing.T) {
 	}
 }
 
-// A temp file left by a crash mid-upload is removed by the next New once
-// it is old; a fresh one, maybe another process's Put, stays.
+// A temp file left by a crash mid-upload, however fresh, is removed by
+// the next New; one a live Put is writing (here in this process, through
+// another open file, as another process's would be) stays and completes.
 func TestNewRemovesAbandonedTempFiles(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := disk.New(dir); err != nil {
+	s, err := disk.New(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	old := filepath.Join(dir, ".tmp", "put-crashed")
-	fresh := filepath.Join(dir, ".tmp", "put-running")
-	os.WriteFile(old, []byte("half an upload"), 0o644)
-	os.WriteFile(fresh, []byte("an upload in progress"), 0o644)
-	long := time.Now().Add(-2 * time.Hour)
-	os.Chtimes(old, long, long)
+	crashed := filepath.Join(dir, ".tmp", "put-crashed")
+	os.WriteFile(crashed, []byte("half an upload"), 0o644)
+
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Put(context.Background(), "live", pr)
+		done <- err
+	}()
+	pw.Write([]byte("the first bytes of an upload in progress"))
+	live := ""
+	for deadline := time.Now().Add(time.Minute); live == ""; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the live Put made no temp file within a minute")
+		}
+		entries, _ := os.ReadDir(filepath.Join(dir, ".tmp"))
+		for _, e := range entries {
+			if e.Name() != "put-crashed" {
+				live = filepath.Join(dir, ".tmp", e.Name())
+			}
+		}
+	}
 
 	if _, err := disk.New(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(old); !os.IsNotExist(err) {
+	if _, err := os.Stat(crashed); !os.IsNotExist(err) {
 		t.Errorf("abandoned temp file still there: %v", err)
 	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Errorf("fresh temp file removed: %v", err)
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("live Put's temp file removed: %v", err)
+	}
+	pw.Write([]byte(", and the rest"))
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("live Put: %v", err)
+	}
+	b, err := s.Open(context.Background(), "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(b)
+	b.Close()
+	if string(got) != "the first bytes of an upload in progress, and the rest" {
+		t.Errorf("live Put stored %q", got)
 	}
 }
 
