@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -9,26 +10,49 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"reel"
 	"reel/disk"
+	"reel/pgtest"
 	"reel/sqlstore"
 )
 
-// With one worker on River on SQLite, owner A queues five videos, then
-// owner B one while A's first is transcoding: B's starts next, not after
-// A's whole backlog.
+// With one worker, owner A queues five videos, then owner B one while
+// A's first is transcoding: B's starts next, not after A's whole backlog.
+// On River on SQLite and on PostgreSQL.
 func TestTranscodesFairAcrossOwners(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "reel.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		fairAcrossOwners(t, db, riversqlite.New(db))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pg := pgtest.New(t)
+		db, err := sqlstore.Open(context.Background(), pg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		listener, err := pgxpool.New(context.Background(), pg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(listener.Close)
+		fairAcrossOwners(t, db, riverdatabasesql.NewWithPgxListener(db, listener))
+	})
+}
+
+func fairAcrossOwners(t *testing.T, db *sql.DB, driver riverdriver.Driver[*sql.Tx]) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "reel.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	driver := riversqlite.New(db)
-	if err := Migrate(ctx, driver); err != nil {
+	if err := sqlstore.Migrate(ctx, db, func(ctx context.Context) error { return Migrate(ctx, driver) }); err != nil {
 		t.Fatal(err)
 	}
 
