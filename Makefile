@@ -69,6 +69,7 @@ bench: deps build
 	./bench/s3.sh
 	./bench/transcode.sh
 	./bench/play.sh
+	./bench/db.sh
 
 clean:
 	rm -rf bin node_modules $(UI_VENDOR)
