@@ -234,15 +234,16 @@ func TestMoreMedia(t *testing.T) {
 		t.Skip("transcodes seven clips")
 	}
 	s := startServer(t)
-	var sources []string
+	sources := map[string]string{} // subtest name → clip
 	for _, clip := range []string{mediatest.Phone, mediatest.AudioOnly, mediatest.Matroska, mediatest.Camera,
 		mediatest.HEVC720, mediatest.HEVC, mediatest.Odd} {
-		sources = append(sources, mediatest.Path(t, clip))
+		sources[clip] = mediatest.Path(t, clip)
 	}
-	sources = append(sources, mediatest.Extra(t)...)
+	for _, src := range mediatest.Extra(t) {
+		sources["extra/"+filepath.Base(src)] = src
+	}
 	var wg sync.WaitGroup
-	for _, src := range sources {
-		name := filepath.Base(src)
+	for name, src := range sources {
 		status, v, e := s.upload(src, name)
 		if status != http.StatusCreated {
 			t.Fatalf("upload %s: %d %+v", name, status, e)
