@@ -128,9 +128,15 @@ type Error struct {
 // Error returns the message and the code.
 func (e *Error) Error() string { return e.Message + " (" + e.Code + ")" }
 
-// RateLimited is the code of answers refused for too many requests; the
-// other codes are reel's (reel.EINVALID...).
-const RateLimited = "rate_limited"
+// Codes of the HTTP layer's own refusals; the other codes are reel's
+// (reel.EINVALID...).
+const (
+	// RateLimited refuses a caller over its request rate.
+	RateLimited = "rate_limited"
+	// Misdirected refuses a request for a host name other than loopback
+	// while reel runs open (no API key yet).
+	Misdirected = "misdirected"
+)
 
 // Status returns the HTTP status of error answers with the code: the one
 // place codes meet statuses. Unknown codes are 500.
@@ -152,6 +158,8 @@ func Status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case RateLimited:
 		return http.StatusTooManyRequests
+	case Misdirected:
+		return http.StatusMisdirectedRequest
 	case reel.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}

@@ -19,6 +19,7 @@ func TestStatus(t *testing.T) {
 		reel.EEXPIRED:      http.StatusGone,
 		reel.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 		api.RateLimited:    http.StatusTooManyRequests,
+		api.Misdirected:    http.StatusMisdirectedRequest,
 		reel.EUNAVAILABLE:  http.StatusServiceUnavailable,
 		reel.EINTERNAL:     http.StatusInternalServerError,
 		"no such code":     http.StatusInternalServerError,

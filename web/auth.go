@@ -121,8 +121,8 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			// DNS rebinding: a page of any domain resolving to 127.0.0.1
 			// would otherwise act as admin while reel runs open.
 			if open, err := g.open(r.Context()); err != nil || open {
-				s.json(w, http.StatusMisdirectedRequest, map[string]any{"error": map[string]string{
-					"code": "misdirected", "message": "reel runs open (no API key yet) and so answers only for localhost, 127.0.0.0/8 and [::1]; use one of those, or create a key.",
+				s.json(w, api.Status(api.Misdirected), api.ErrorResponse{Error: api.Error{
+					Code: api.Misdirected, Message: "reel runs open (no API key yet) and so answers only for localhost, 127.0.0.0/8 and [::1]; use one of those, or create a key.",
 				}})
 				return
 			}
