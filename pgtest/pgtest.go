@@ -1,7 +1,8 @@
 // Package pgtest gives tests a fresh PostgreSQL database: it creates
-// reel_test_<random> on the server at 127.0.0.1:5432 (user postgres, trust
+// reel_test_<unix time>_<random> on the server at 127.0.0.1:5432 (user postgres, trust
 // auth, as on the development and CI machines) and drops it when the test
-// ends. REEL_TEST_POSTGRES overrides the server's URL.
+// ends. REEL_TEST_POSTGRES overrides the server's URL. Databases a killed
+// run left behind are dropped by a later run once they are 3 hours old.
 //
 // If the server does not answer, New skips the test, unless
 // REEL_REQUIRE_POSTGRES is set (make test sets it), in which case it
@@ -15,6 +16,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,9 +64,13 @@ func New(t testing.TB) *Database {
 		t.Skipf("PostgreSQL at %s does not answer: %v; start it with: %s", server, err, StartCommand)
 	}
 	defer admin.Close(ctx)
-	b := make([]byte, 6)
+	dropStale(ctx, admin)
+	b := make([]byte, 4)
 	rand.Read(b)
-	d := &Database{Name: "reel_test_" + hex.EncodeToString(b), server: server}
+	// The name carries its creation time, so a later run can tell the
+	// leftovers of a killed one from the databases of a running one.
+	name := fmt.Sprintf("%s%d_%s", prefix, time.Now().Unix(), hex.EncodeToString(b))
+	d := &Database{Name: name, server: server}
 	if _, err := admin.Exec(ctx, `CREATE DATABASE `+d.Name); err != nil {
 		t.Fatalf("create database %s: %v", d.Name, err)
 	}
@@ -79,6 +86,35 @@ func New(t testing.TB) *Database {
 		}
 	})
 	return d
+}
+
+// prefix starts the name of every test database.
+const prefix = "reel_test_"
+
+// staleAfter is the age past which a test database is a leftover: no
+// test runs this long, and a killed test binary skips its cleanups.
+const staleAfter = 3 * time.Hour
+
+// dropStale drops the test databases older than staleAfter that nobody is
+// connected to. Errors are ignored: another run may be dropping them too.
+func dropStale(ctx context.Context, admin *pgx.Conn) {
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'reel\_test\_%'`)
+	if err != nil {
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, name := range names {
+		created, _, ok := strings.Cut(strings.TrimPrefix(name, prefix), "_")
+		sec, err := strconv.ParseInt(created, 10, 64)
+		if !ok || err != nil || time.Since(time.Unix(sec, 0)) < staleAfter {
+			continue
+		}
+		// Without FORCE: a database someone is connected to stays.
+		admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+	}
 }
 
 // drop removes the database, ending the connections still open to it.
