@@ -6,6 +6,12 @@
 // under the key. It is one URL path segment, so playlists' relative URIs
 // inherit it. The key id lets a new key sign while the old ones still
 // verify the URLs handed out before a rotation.
+//
+// A token minted for a private video has "-p" after its expiry
+// ("<expiry>-p"), inside the MAC: /play/ accepts only such tokens while a
+// video is private, so the URLs handed out while it was public or
+// unlisted stop working when it turns private. Tokens without it verify
+// as before.
 package token
 
 import (
@@ -62,9 +68,28 @@ func NewKeys(current reel.SigningKey, old ...reel.SigningKey) (*Signer, error) {
 	return s, nil
 }
 
+// privateMark follows the expiry in tokens minted for a private video.
+const privateMark = "-p"
+
 // Sign returns a token granting playback of videoID until expires.
 func (s *Signer) Sign(videoID string, expires time.Time) string {
-	exp := strconv.FormatInt(expires.Unix(), 36)
+	return s.sign(videoID, strconv.FormatInt(expires.Unix(), 36))
+}
+
+// SignPrivate is Sign for a video that is private: the token says so
+// (MintedPrivate).
+func (s *Signer) SignPrivate(videoID string, expires time.Time) string {
+	return s.sign(videoID, strconv.FormatInt(expires.Unix(), 36)+privateMark)
+}
+
+// MintedPrivate reports whether token, already verified, was made by
+// SignPrivate.
+func (s *Signer) MintedPrivate(token string) bool {
+	parts := strings.Split(token, ".")
+	return len(parts) >= 2 && strings.HasSuffix(parts[len(parts)-2], privateMark)
+}
+
+func (s *Signer) sign(videoID, exp string) string {
 	tok := exp + "." + base64.RawURLEncoding.EncodeToString(mac(s.keys[s.current], s.current, videoID, exp))
 	if s.current != "" {
 		tok = s.current + "." + tok
@@ -89,7 +114,7 @@ func (s *Signer) Verify(token, videoID string, now time.Time) error {
 		return invalid
 	}
 	exp, macText, ok := strings.Cut(token, ".")
-	if !ok || len(exp) == 0 || len(exp) > 13 || len(macText) != 43 {
+	if !ok || len(exp) == 0 || len(exp) > 13+len(privateMark) || len(macText) != 43 {
 		return invalid
 	}
 	// Strict: the last character carries spare bits that a lenient decoder
@@ -98,7 +123,7 @@ func (s *Signer) Verify(token, videoID string, now time.Time) error {
 	if err != nil || !hmac.Equal(got, mac(key, id, videoID, exp)) {
 		return invalid
 	}
-	unix, err := strconv.ParseInt(exp, 36, 64)
+	unix, err := strconv.ParseInt(strings.TrimSuffix(exp, privateMark), 36, 64)
 	if err != nil {
 		return invalid
 	}

@@ -445,5 +445,6 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	s.playStates.forget(v.ID) // this process sees a new visibility at once
 	s.json(w, http.StatusOK, s.videoJSON(r, v))
 }

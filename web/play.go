@@ -48,6 +48,10 @@ func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if err := s.playAllowed(r, id); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	ctype, ok := mediaTypes[path.Ext(file)]
 	if !ok || !validFile(file) {
 		s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such file."))

@@ -16,10 +16,16 @@ import (
 // and adds to every URI of the playlists it serves.
 
 // playback returns the signed URLs of the video, or nil if signing failed
-// (logged: a broken CloudFront key must not break the API).
-func (s *Server) playback(r *http.Request, videoID string) *api.Playback {
+// (logged: a broken CloudFront key must not break the API). The token of
+// a private video says so, where the signer can (privateSigner).
+func (s *Server) playback(r *http.Request, v *reel.Video) *api.Playback {
+	videoID := v.ID
 	expires := s.Now().Add(s.playbackTTL(r)).Truncate(time.Second)
-	base := s.baseURL(r) + "/play/" + s.Signer.Sign(videoID, expires) + "/" + videoID + "/"
+	tok := s.Signer.Sign(videoID, expires)
+	if ps, ok := s.Signer.(privateSigner); ok && v.Visibility == reel.VisibilityPrivate {
+		tok = ps.SignPrivate(videoID, expires)
+	}
+	base := s.baseURL(r) + "/play/" + tok + "/" + videoID + "/"
 	p := &api.Playback{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
 	if rs, ok := s.Signer.(RequestSigner); ok {
 		q, err := rs.SignQuery(base, videoID, expires)

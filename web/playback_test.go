@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"reel"
 	"reel/cloudfront"
 )
 
@@ -28,7 +29,7 @@ func TestPlayCloudFrontGrantFollowsPlaylists(t *testing.T) {
 	}
 	h, store := playServer(t, signer)
 	s := &Server{Signer: signer, PlaybackTTL: time.Hour, PublicURL: "https://cdn.example.com", Now: func() time.Time { return attackNow }}
-	p := s.playback(httptest.NewRequest("GET", "/api/videos/x", nil), attackVideo)
+	p := s.playback(httptest.NewRequest("GET", "/api/videos/x", nil), &reel.Video{ID: attackVideo})
 	if p == nil || !strings.HasPrefix(p.URL, "https://cdn.example.com/play/cf/"+attackVideo+"/master.m3u8?Policy=") || !strings.Contains(p.PosterURL, "poster.jpg?Policy=") {
 		t.Fatalf("playback URLs: %+v", p)
 	}

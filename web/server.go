@@ -59,7 +59,8 @@ type Server struct {
 	// Now returns the current time; tests move it.
 	Now func() time.Time
 
-	playlists *playlistCache
+	playlists  *playlistCache
+	playStates *playStateCache
 }
 
 // Handler returns the server's routes.
@@ -71,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 		s.Logger = slog.Default()
 	}
 	s.playlists = newPlaylistCache(1024, time.Minute)
+	s.playStates = newPlayStateCache(maxPlayStates, revocationDelay)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/videos", s.handleUpload)

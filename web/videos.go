@@ -28,7 +28,7 @@ func (s *Server) videoJSON(r *http.Request, v *reel.Video) api.Video {
 	}
 	// A video plays as soon as its first segments are published.
 	if v.Status == reel.StatusReady || v.Status == reel.StatusProcessing && v.Playable {
-		j.Playback = s.playback(r, v.ID)
+		j.Playback = s.playback(r, v)
 	}
 	return j
 }
@@ -131,6 +131,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		log.Error("delete outputs", "err", err)
 	}
 	s.playlists.forget(reel.OutputPrefix(v.ID))
+	s.playStates.forget(v.ID)
 	w.WriteHeader(http.StatusNoContent)
 }
 
