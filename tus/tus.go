@@ -83,6 +83,10 @@ type Config struct {
 	// PublicURL, if set, makes Location headers absolute
 	// (PublicURL + BasePath + id); otherwise they are paths.
 	PublicURL string
+	// BodyTimeout is the longest a PATCH body may go without a byte
+	// (tusd's NetworkTimeout); 0 means tusd's default, 60s. The bytes
+	// received before it count.
+	BodyTimeout time.Duration
 	// LockTTL is the lease of an upload's lock: a process killed while
 	// holding one frees it after this long; 0 means 10s.
 	LockTTL time.Duration
@@ -152,6 +156,7 @@ func New(cfg Config) (*Handler, error) {
 		// The last PATCH finalizes the original and enqueues the
 		// transcode: give that time to finish when the client is gone.
 		GracefulRequestCompletionTimeout: 30 * time.Second,
+		NetworkTimeout:                   cfg.BodyTimeout,
 	})
 	if err != nil {
 		return nil, err

@@ -157,6 +157,12 @@ func TestAttacks(t *testing.T) {
 		{"session cookie, Origin of another site only", func() req {
 			return req{method: "DELETE", path: "/api/videos/" + aliceUnl, cookie: session, header: map[string]string{"Origin": "https://evil.example"}}
 		}, 403},
+		{"session cookie, https Origin of this host against http", func() req {
+			return req{method: "DELETE", path: "/api/videos/" + aliceUnl, cookie: session, header: map[string]string{"Origin": "https://" + strings.TrimPrefix(e.ts.URL, "http://")}}
+		}, 403},
+		{"open sign-in, https Origin of this host against http", func() req {
+			return req{method: "POST", path: "/api/session", header: map[string]string{"Origin": "https://" + strings.TrimPrefix(e.ts.URL, "http://")}, body: strings.NewReader(`{"key":"` + e.secret["alice"] + `"}`)}
+		}, 403},
 		{"cross-site sign-in", func() req {
 			return req{method: "POST", path: "/api/session", header: cross, body: strings.NewReader(`{"key":"` + e.secret["alice"] + `"}`)}
 		}, 403},
@@ -198,6 +204,10 @@ func TestAttacks(t *testing.T) {
 	if status, _, b := e.do(req{method: "PATCH", path: "/api/videos/" + aliceUnl, cookie: session,
 		header: map[string]string{"Sec-Fetch-Site": "same-origin"}, body: strings.NewReader(`{"visibility":"public"}`)}); status != 200 {
 		t.Errorf("alice's same-origin PATCH: %d %s", status, b)
+	}
+	if status, _, b := e.do(req{method: "PATCH", path: "/api/videos/" + aliceUnl, cookie: session,
+		header: map[string]string{"Origin": e.ts.URL}, body: strings.NewReader(`{"visibility":"unlisted"}`)}); status != 200 {
+		t.Errorf("alice's PATCH with the Origin of this server and no Sec-Fetch-Site: %d %s", status, b)
 	}
 	if status, _, b := e.do(req{method: "DELETE", path: "/api/videos/" + aliceUnl, key: "alice"}); status != 204 {
 		t.Errorf("alice deletes her video: %d %s", status, b)

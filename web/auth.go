@@ -25,6 +25,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,17 @@ type AccessConfig struct {
 	// minute; 0 means no limit.
 	UploadRate  float64
 	UploadBurst int
+
+	// BodyTimeout is the longest a request body may go without a byte
+	// before its read fails and the connection closes; 0 means no limit.
+	BodyTimeout time.Duration
+	// MaxConnsPerIP caps the connections of one client address, applied
+	// by LimitListener; 0 means no cap.
+	MaxConnsPerIP int
+
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded
+	// header names the client (clientaddr.go); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // principalKey is the context key of the request's principal.
@@ -137,12 +149,12 @@ func (s *Server) protect(next http.Handler) http.Handler {
 func (g *guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	s := g.s
 	p, bearer, authErr := g.authenticate(r)
-	if !bearer && g.cop.Check(r) != nil {
+	if !bearer && (g.cop.Check(r) != nil || !s.sameScheme(r)) {
 		s.error(w, r, reel.Errorf(reel.EFORBIDDEN, "Cross-origin requests must authenticate with an API key (Authorization: Bearer <key>)."))
 		return
 	}
 	if p == nil || !p.Open {
-		client := clientIP(r)
+		client := s.clientIP(r)
 		if p != nil {
 			client = "key:" + p.KeyID
 		}
@@ -300,21 +312,17 @@ func loopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// clientIP names the caller's address for the rate limits: IPv4 as is,
-// IPv6 by its /64, which one host or home usually holds whole.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+// clientIP names the caller's address (ClientAddr) for the rate limits:
+// IPv4 as is, IPv6 by its /64, which one host or home usually holds whole.
+func (s *Server) clientIP(r *http.Request) string {
+	a := ClientAddr(r, s.Access.TrustedProxies)
+	if !a.IsValid() {
+		return "ip:" + r.RemoteAddr
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return "ip:" + host
+	if a.Is6() {
+		a = netip.PrefixFrom(a, 64).Masked().Addr()
 	}
-	if ip.To4() == nil {
-		ip = ip.Mask(net.CIDRMask(64, 128))
-	}
-	return "ip:" + ip.String()
+	return "ip:" + a.String()
 }
 
 func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, wait time.Duration) {

@@ -83,6 +83,7 @@ func newAuthEnv(t *testing.T, access AccessConfig, options ...func(*authEnv)) *a
 		o(e)
 	}
 	e.ts = httptest.NewUnstartedServer(e.s.Handler())
+	e.ts.Listener = LimitListener(e.ts.Listener, access.MaxConnsPerIP, access.TrustedProxies)
 	e.ts.Config.MaxHeaderBytes = 64 << 10 // as reel serve
 	e.ts.Start()
 	t.Cleanup(e.ts.Close)

@@ -116,6 +116,7 @@ func capRanges(r *http.Request) {
 // drops them from a longer list; it reports whether it answered. It also
 // applies the cap on the number of ranges (capRanges).
 func refuseEmptyRanges(w http.ResponseWriter, r *http.Request, size int64) bool {
+	ignoreOtherRangeUnits(r)
 	capRanges(r)
 	if dropEmptySuffixRanges(r) {
 		return false

@@ -102,7 +102,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, assets, "index.html")
 	})
-	return s.canonicalOnly(s.protect(mux))
+	return closeAfterChunked(bodyDeadline(s.Access.BodyTimeout, s.securityHeaders(s.canonicalOnly(s.protect(mux)))))
 }
 
 // error writes err as {"error": {"code": ..., "message": ...}}; internal
@@ -114,7 +114,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := api.Status(code)
 	if status == http.StatusInternalServerError {
-		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "client", ClientAddr(r, s.Access.TrustedProxies), "err", err)
 	}
 	s.json(w, status, api.ErrorResponse{Error: api.Error{Code: code, Message: reel.ErrorMessage(err)}})
 }

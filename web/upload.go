@@ -37,24 +37,20 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, s.tooLarge())
 		return
 	}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "multipart/form-data" {
+	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" || params["boundary"] == "" {
 		s.error(w, r, reel.Errorf(reel.EINVALID, "Send the video as multipart/form-data with a part named \"file\"."))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadSize+formOverhead)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		s.error(w, r, reel.WrapError(reel.EINVALID, "The multipart body is malformed.", err))
-		return
-	}
+	body := http.MaxBytesReader(w, r.Body, s.MaxUploadSize+formOverhead)
+	mr := multipart.NewReader(newPartHeaderLimit(body, params["boundary"], maxPartHeader), params["boundary"])
 
 	u := upload{s: s, bound: -1}
 	u.video.Owner = s.ownerOf(r)
 	if r.ContentLength > 0 {
 		u.bound = min(r.ContentLength, s.MaxUploadSize)
 	}
-	err = u.read(r.Context(), mr)
+	err := u.read(r.Context(), mr)
 	if err == nil {
 		err = s.Videos.CreateVideo(r.Context(), &u.video)
 	}

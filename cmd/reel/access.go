@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -23,6 +24,10 @@ type accessFlags struct {
 	APIBurst       int
 	UploadRate     float64
 	UploadBurst    int
+	TrustedProxies string
+	trusted        []netip.Prefix // parsed by validate
+	BodyTimeout    time.Duration
+	MaxConnsPerIP  int
 }
 
 func (a *accessFlags) register(fs *flag.FlagSet) {
@@ -33,6 +38,9 @@ func (a *accessFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&a.APIBurst, "api-burst", 40, "API requests each key or IP address may make at once")
 	fs.Float64Var(&a.UploadRate, "upload-rate", 10, "uploads per minute each key or IP address may start (0: no limit)")
 	fs.IntVar(&a.UploadBurst, "upload-burst", 10, "uploads each key or IP address may start at once")
+	fs.DurationVar(&a.BodyTimeout, "body-timeout", 60*time.Second, "longest a request body may go without a byte before the connection is closed (uploads, tus, JSON)")
+	fs.IntVar(&a.MaxConnsPerIP, "max-conns-per-ip", 64, "connections one client address may hold at once, 503 over it (0: no cap; trusted proxies are not capped)")
+	fs.StringVar(&a.TrustedProxies, "trusted-proxies", "", "`CIDR,...` of proxies whose X-Forwarded-For / Forwarded names the client (rate limits, connection cap, logs); empty trusts none")
 }
 
 func (a *accessFlags) validate(playbackTTL time.Duration) error {
@@ -41,9 +49,18 @@ func (a *accessFlags) validate(playbackTTL time.Duration) error {
 		return errors.New("--max-playback-ttl must be at least --playback-ttl")
 	case a.SessionTTL < time.Minute:
 		return errors.New("--session-ttl must be at least 1m")
+	case a.BodyTimeout < time.Second:
+		return errors.New("--body-timeout must be at least 1s")
+	case a.MaxConnsPerIP < 0:
+		return errors.New("--max-conns-per-ip must not be negative")
 	case a.APIRate < 0 || a.UploadRate < 0 || a.APIBurst < 1 || a.UploadBurst < 1:
 		return errors.New("--api-rate and --upload-rate must not be negative, --api-burst and --upload-burst at least 1")
 	}
+	trusted, err := web.ParseTrustedProxies(a.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	a.trusted = trusted
 	if o := a.APIAllowOrigin; o != "" && o != "*" {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
@@ -59,6 +76,7 @@ func (a *accessFlags) config(store *sqlstore.Store) web.AccessConfig {
 		Keys: store, Sessions: store,
 		SessionTTL: a.SessionTTL, MaxPlaybackTTL: a.MaxPlaybackTTL, APIAllowOrigin: a.APIAllowOrigin,
 		APIRate: a.APIRate, APIBurst: a.APIBurst, UploadRate: a.UploadRate, UploadBurst: a.UploadBurst,
+		TrustedProxies: a.trusted, BodyTimeout: a.BodyTimeout, MaxConnsPerIP: a.MaxConnsPerIP,
 	}
 }
 

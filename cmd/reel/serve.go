@@ -206,7 +206,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
+	go func() { errc <- httpSrv.Serve(web.LimitListener(ln, c.Access.MaxConnsPerIP, c.Access.trusted)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -287,7 +287,7 @@ func (c *ServeCommand) open(ctx context.Context, db *database, log *slog.Logger)
 	uploads, err := tus.New(tus.Config{
 		Videos: videos, Uploads: videos, Originals: originals, MaxSize: int64(c.MaxUploadSize),
 		Expiry: c.UploadExpiry, PublicURL: c.PublicURL, Logger: log,
-		Prepare: web.UploadOwner,
+		Prepare: web.UploadOwner, BodyTimeout: c.Access.BodyTimeout,
 	})
 	if err != nil {
 		return nil, nil, err
