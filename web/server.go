@@ -8,7 +8,6 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -61,48 +60,6 @@ type Server struct {
 
 	playlists  *playlistCache
 	playStates *playStateCache
-}
-
-// Handler returns the server's routes.
-func (s *Server) Handler() http.Handler {
-	if s.Now == nil {
-		s.Now = time.Now
-	}
-	if s.Logger == nil {
-		s.Logger = slog.Default()
-	}
-	s.playlists = newPlaylistCache(1024, time.Minute)
-	s.playStates = newPlayStateCache(maxPlayStates, revocationDelay)
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/videos", s.handleUpload)
-	mux.HandleFunc("GET /api/videos", s.handleList)
-	mux.HandleFunc("GET /api/videos/{id}", s.handleGet)
-	mux.HandleFunc("DELETE /api/videos/{id}", s.handleDelete)
-	mux.HandleFunc("POST /api/videos/{id}/retry", s.handleRetry)
-	mux.HandleFunc("POST /api/videos/direct", s.handleDirectCreate)
-	mux.HandleFunc("POST /api/videos/{id}/complete", s.handleDirectComplete)
-	mux.HandleFunc("POST /api/hooks/s3", s.S3EventHandler(s.Hooks))
-	s.accessRoutes(mux)
-	if s.Uploads != nil {
-		mux.Handle("/api/uploads/", s.guardUploads(s.Uploads))
-	}
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such API endpoint."))
-	})
-	mux.HandleFunc("GET /play/{token}/{id}/{file...}", s.handlePlay)
-	mux.HandleFunc("OPTIONS /play/", s.handlePlayPreflight)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok\n"))
-	})
-
-	assets, _ := fs.Sub(static, "static") // static is embedded: Sub cannot fail
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assets)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, assets, "index.html")
-	})
-	return closeAfterChunked(bodyDeadline(s.Access.BodyTimeout, s.securityHeaders(s.canonicalOnly(s.protect(mux)))))
 }
 
 // error writes err as {"error": {"code": ..., "message": ...}}; internal

@@ -26,14 +26,6 @@ const defaultSessionTTL = 7 * 24 * time.Hour
 // maxSessionBody bounds the JSON of a sign-in.
 const maxSessionBody = 4 << 10
 
-// accessRoutes adds the routes of sign-in and of video updates.
-func (s *Server) accessRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/session", s.handleSession)
-	mux.HandleFunc("POST /api/session", s.handleSignIn)
-	mux.HandleFunc("DELETE /api/session", s.handleSignOut)
-	mux.HandleFunc("PATCH /api/videos/{id}", s.handleUpdate)
-}
-
 // sessionOf returns who p is, as the API shows it.
 func sessionOf(p *reel.Principal) api.Session {
 	if p == nil {

@@ -18,8 +18,14 @@ type uploadRemover interface {
 // they may manage its video: an uploader their own, an admin any. Others
 // get the same 404 as an unknown upload, so ids cannot be probed. Creating
 // an upload needs only the role, which protect has checked.
-func (s *Server) guardUploads(next http.Handler) http.Handler {
+// Without Uploads, it answers as for any unknown API path.
+func (s *Server) guardUploads() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next := s.Uploads
+		if next == nil {
+			s.handleNoEndpoint(w, r)
+			return
+		}
 		// The id as tusd reads it (the path past its base, slashes
 		// trimmed), so the check is on the upload tusd acts on.
 		rest, ok := strings.CutPrefix(r.URL.Path, "/api/uploads/")

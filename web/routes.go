@@ -1,0 +1,115 @@
+package web
+
+// The route table: every endpoint reel serves, with its method, in one
+// place. A newcomer finds each endpoint's handler from here; the OpenAPI
+// check and the tests list the same table through Routes.
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"reel"
+)
+
+// Route is one endpoint of the server.
+type Route struct {
+	// Method is the HTTP method, or "" for a route that answers every
+	// method itself (the tus protocol, the API's fallback).
+	Method string
+	// Pattern is the path, in net/http.ServeMux pattern syntax.
+	Pattern string
+}
+
+// endpoint is a Route with the handler that serves it.
+type endpoint struct {
+	Route
+	handler http.Handler
+}
+
+// routes is the table. Resources in the order of the data flow: videos
+// and their uploads, the storage hook, sign-in, delivery, the page.
+func (s *Server) routes() []endpoint {
+	assets, _ := fs.Sub(static, "static") // static is embedded: Sub cannot fail
+	h := func(method, pattern string, f http.HandlerFunc) endpoint {
+		return endpoint{Route{method, pattern}, f}
+	}
+	return []endpoint{
+		// Videos (videos.go, upload.go, direct.go).
+		h("GET", "/api/videos", s.handleList),
+		h("POST", "/api/videos", s.handleUpload),
+		h("GET", "/api/videos/{id}", s.handleGet),
+		h("PATCH", "/api/videos/{id}", s.handleUpdate),
+		h("DELETE", "/api/videos/{id}", s.handleDelete),
+		h("POST", "/api/videos/{id}/retry", s.handleRetry),
+		h("POST", "/api/videos/direct", s.handleDirectCreate),
+		h("POST", "/api/videos/{id}/complete", s.handleDirectComplete),
+		// Resumable uploads: tusd's handler, behind the owner check
+		// (uploads.go).
+		{Route{"", "/api/uploads/"}, s.guardUploads()},
+		// Storage events (hooks.go).
+		h("POST", "/api/hooks/s3", s.S3EventHandler(s.Hooks)),
+		// The web page's sign-in (session.go).
+		h("GET", "/api/session", s.handleSession),
+		h("POST", "/api/session", s.handleSignIn),
+		h("DELETE", "/api/session", s.handleSignOut),
+		// Any other API path.
+		h("", "/api/", s.handleNoEndpoint),
+		// Signed HLS delivery (play.go).
+		h("GET", "/play/{token}/{id}/{file...}", s.handlePlay),
+		h("OPTIONS", "/play/", s.handlePlayPreflight),
+		h("GET", "/healthz", handleHealth),
+		// The web page and its assets.
+		{Route{"GET", "/static/"}, http.StripPrefix("/static/", http.FileServerFS(assets))},
+		h("GET", "/{$}", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, assets, "index.html")
+		}),
+	}
+}
+
+// Routes lists every endpoint a Server serves, in the table's order.
+func Routes() []Route {
+	var out []Route
+	for _, rt := range (&Server{}).routes() {
+		out = append(out, rt.Route)
+	}
+	return out
+}
+
+// Handler returns the server: the route table behind the middleware that
+// every request passes, outermost first: chunked-framing close, body
+// deadline, security headers, canonical URLs, access control.
+func (s *Server) Handler() http.Handler {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	s.playlists = newPlaylistCache(1024, time.Minute)
+	s.playStates = newPlayStateCache(maxPlayStates, revocationDelay)
+
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.muxPattern(), rt.handler)
+	}
+	return closeAfterChunked(bodyDeadline(s.Access.BodyTimeout, s.securityHeaders(s.canonicalOnly(s.protect(mux)))))
+}
+
+// muxPattern is the route as ServeMux spells it.
+func (r Route) muxPattern() string {
+	if r.Method == "" {
+		return r.Pattern
+	}
+	return r.Method + " " + r.Pattern
+}
+
+func (s *Server) handleNoEndpoint(w http.ResponseWriter, r *http.Request) {
+	s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such API endpoint."))
+}
+
+func handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Write([]byte("ok\n"))
+}
