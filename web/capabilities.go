@@ -37,3 +37,12 @@ type RequestSigner interface {
 	// query added to every URI, or playlist itself if r had none there.
 	RewritePlaylist(r *http.Request, playlist []byte) []byte
 }
+
+// privateSigner is the optional capability of signers whose tokens say
+// whether they were minted for a private video (token.Signer).
+type privateSigner interface {
+	// SignPrivate is Sign for a private video.
+	SignPrivate(videoID string, expires time.Time) string
+	// MintedPrivate reports whether a verified token came from SignPrivate.
+	MintedPrivate(token string) bool
+}

@@ -51,10 +51,7 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -261,37 +258,4 @@ func checkParts(parts []reel.CompletedPart) ([]reel.CompletedPart, error) {
 		}
 	}
 	return parts, nil
-}
-
-// decodeJSON reads one JSON object of at most limit bytes from the body
-// into v, refusing unknown fields and trailing data with a clear EINVALID
-// error, and an overlong body with ETOOLARGE.
-func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		return reel.Errorf(reel.EINVALID, "The request body has data after the JSON object.")
-	}
-	var maxBytes *http.MaxBytesError
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &maxBytes):
-		return reel.Errorf(reel.ETOOLARGE, "The request body is larger than %d bytes.", limit)
-	case errors.Is(err, io.EOF):
-		return reel.Errorf(reel.EINVALID, "The request body is empty: send a JSON object.")
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return reel.WrapError(reel.EINVALID, "The request body is not valid JSON.", err)
-	case errors.As(err, &typ) && typ.Field != "":
-		return reel.WrapError(reel.EINVALID, fmt.Sprintf("The field %q has the wrong type.", typ.Field), err)
-	case errors.As(err, &typ):
-		return reel.WrapError(reel.EINVALID, "The request body must be a JSON object.", err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no error type for it; the message is stable.
-		return reel.WrapError(reel.EINVALID, "The request has an "+strings.TrimPrefix(err.Error(), "json: ")+".", err)
-	}
-	return reel.WrapError(reel.EINVALID, "The request body is not the JSON object expected.", err)
 }

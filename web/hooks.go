@@ -19,40 +19,6 @@ import (
 	"reel"
 )
 
-// HookConfig configures POST /api/hooks/s3, the endpoint for S3 event
-// notifications: a file copied into the originals bucket gets a video and
-// a transcode, as if uploaded through reel.
-//
-// Point the bucket's notifications for s3:ObjectCreated:* at it. MinIO:
-//
-//	mc admin config set myminio notify_webhook:reel \
-//	  endpoint=https://video.example.com/api/hooks/s3 auth_token=SECRET
-//	mc admin service restart myminio
-//	mc event add myminio/media arn:minio:sqs::reel:webhook --event put --prefix originals/
-//
-// AWS S3 does not call URLs itself: have a function on its SQS, SNS or
-// EventBridge notifications POST the notification's JSON here.
-//
-// By hand, as a test:
-//
-//	curl -s -X POST https://video.example.com/api/hooks/s3 \
-//	  -H 'Authorization: Bearer SECRET' -H 'Content-Type: application/json' \
-//	  -d '{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "media"},
-//	       "object": {"key": "originals/holiday/my+clip.mp4", "size": 1048576}}}]}'
-//
-//	{"created": ["k3x9..."], "skipped": 0}
-type HookConfig struct {
-	// Secret is what senders present as "Authorization: Bearer <secret>".
-	// Empty disables the endpoint: it answers 404.
-	Secret string
-	// Bucket is the originals store's bucket (required); events for
-	// other buckets are ignored.
-	Bucket string
-	// Prefix is the originals store's prefix inside the bucket, "" or
-	// ending in "/"; events for keys outside it are ignored.
-	Prefix string
-}
-
 // Limits of S3 event bodies.
 const (
 	maxHookBody    = 1 << 20

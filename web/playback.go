@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"net/http"
+	"strconv"
 	"time"
 
 	"reel"
@@ -66,4 +67,34 @@ func (s *Server) grantPlaylist(r *http.Request, p *playlist) (body, gzipped []by
 	zw.Write(body)
 	zw.Close()
 	return body, buf.Bytes()
+}
+
+// playbackTTL returns the life of the playback URLs the request gets:
+// its ?ttl= in seconds (checked by checkTTL), capped by MaxPlaybackTTL,
+// or PlaybackTTL.
+func (s *Server) playbackTTL(r *http.Request) time.Duration {
+	n, err := strconv.ParseInt(r.URL.Query().Get("ttl"), 10, 64)
+	if err != nil || n < 1 {
+		return s.PlaybackTTL
+	}
+	limit := s.Access.MaxPlaybackTTL
+	if limit <= 0 {
+		limit = max(s.PlaybackTTL, 24*time.Hour)
+	}
+	if n > int64(limit/time.Second) {
+		return limit
+	}
+	return time.Duration(n) * time.Second
+}
+
+// checkTTL refuses a ?ttl= that is not a positive number of seconds.
+func checkTTL(r *http.Request) error {
+	t := r.URL.Query().Get("ttl")
+	if t == "" {
+		return nil
+	}
+	if n, err := strconv.ParseInt(t, 10, 64); err != nil || n < 1 {
+		return reel.Errorf(reel.EINVALID, "ttl must be a whole number of seconds, 1 or more.")
+	}
+	return nil
 }

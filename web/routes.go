@@ -5,12 +5,9 @@ package web
 // check and the tests list the same table through Routes.
 
 import (
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
-
-	"reel"
 )
 
 // Route is one endpoint of the server.
@@ -31,7 +28,6 @@ type endpoint struct {
 // routes is the table. Resources in the order of the data flow: videos
 // and their uploads, the storage hook, sign-in, delivery, the page.
 func (s *Server) routes() []endpoint {
-	assets, _ := fs.Sub(static, "static") // static is embedded: Sub cannot fail
 	h := func(method, pattern string, f http.HandlerFunc) endpoint {
 		return endpoint{Route{method, pattern}, f}
 	}
@@ -60,12 +56,9 @@ func (s *Server) routes() []endpoint {
 		h("GET", "/play/{token}/{id}/{file...}", s.handlePlay),
 		h("OPTIONS", "/play/", s.handlePlayPreflight),
 		h("GET", "/healthz", handleHealth),
-		// The web page and its assets.
+		// The web page and its assets (page.go).
 		{Route{"GET", "/static/"}, http.StripPrefix("/static/", http.FileServerFS(assets))},
-		h("GET", "/{$}", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Cache-Control", "no-cache")
-			http.ServeFileFS(w, r, assets, "index.html")
-		}),
+		h("GET", "/{$}", handlePage),
 	}
 }
 
@@ -104,10 +97,6 @@ func (r Route) muxPattern() string {
 		return r.Pattern
 	}
 	return r.Method + " " + r.Pattern
-}
-
-func (s *Server) handleNoEndpoint(w http.ResponseWriter, r *http.Request) {
-	s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such API endpoint."))
 }
 
 func handleHealth(w http.ResponseWriter, r *http.Request) {

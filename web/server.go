@@ -5,24 +5,16 @@ package web
 
 import (
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"reel"
 	"reel/api"
 )
-
-//go:embed static
-var static embed.FS
-
-// JobCanceler cancels a video's transcode job when the video is deleted.
-type JobCanceler interface {
-	Cancel(ctx context.Context, jobID int64) error
-}
 
 // Server holds what the handlers need. Set the fields, then call Handler.
 type Server struct {
@@ -80,4 +72,84 @@ func (s *Server) json(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// AccessConfig configures access control, the API's CORS and the rate
+// limits. The zero value turns them off: every request acts as admin and
+// nothing is limited, as embedding tests want; reel serve always sets Keys.
+type AccessConfig struct {
+	// Keys and Sessions hold the API keys and the web page's sessions;
+	// with Keys nil there is no access control at all.
+	Keys     reel.KeyStore
+	Sessions reel.SessionStore
+	// AllowOpen lets reel run open (every request as admin) while no
+	// valid key exists. Set it only when listening on a loopback address.
+	AllowOpen bool
+	// SessionTTL is how long a sign-in lasts; 0 means a week.
+	SessionTTL time.Duration
+
+	// MaxPlaybackTTL caps the ?ttl= of playback URLs; 0 means PlaybackTTL.
+	MaxPlaybackTTL time.Duration
+	// APIAllowOrigin is the origin allowed to call the API cross-origin
+	// with a bearer key ("*" for any); empty sends no CORS headers.
+	APIAllowOrigin string
+
+	// APIRate and APIBurst limit the API requests of each client (key or
+	// IP address), per second; 0 means no limit.
+	APIRate  float64
+	APIBurst int
+	// UploadRate and UploadBurst limit the uploads each client starts, per
+	// minute; 0 means no limit.
+	UploadRate  float64
+	UploadBurst int
+
+	// BodyTimeout is the longest a request body may go without a byte
+	// before its read fails and the connection closes; 0 means no limit.
+	BodyTimeout time.Duration
+	// MaxConnsPerIP caps the connections of one client address, applied
+	// by LimitListener; 0 means no cap.
+	MaxConnsPerIP int
+
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded
+	// header names the client (clientaddr.go); none by default.
+	TrustedProxies []netip.Prefix
+}
+
+// HookConfig configures POST /api/hooks/s3, the endpoint for S3 event
+// notifications: a file copied into the originals bucket gets a video and
+// a transcode, as if uploaded through reel.
+//
+// Point the bucket's notifications for s3:ObjectCreated:* at it. MinIO:
+//
+//	mc admin config set myminio notify_webhook:reel \
+//	  endpoint=https://video.example.com/api/hooks/s3 auth_token=SECRET
+//	mc admin service restart myminio
+//	mc event add myminio/media arn:minio:sqs::reel:webhook --event put --prefix originals/
+//
+// AWS S3 does not call URLs itself: have a function on its SQS, SNS or
+// EventBridge notifications POST the notification's JSON here.
+//
+// By hand, as a test:
+//
+//	curl -s -X POST https://video.example.com/api/hooks/s3 \
+//	  -H 'Authorization: Bearer SECRET' -H 'Content-Type: application/json' \
+//	  -d '{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "media"},
+//	       "object": {"key": "originals/holiday/my+clip.mp4", "size": 1048576}}}]}'
+//
+//	{"created": ["k3x9..."], "skipped": 0}
+type HookConfig struct {
+	// Secret is what senders present as "Authorization: Bearer <secret>".
+	// Empty disables the endpoint: it answers 404.
+	Secret string
+	// Bucket is the originals store's bucket (required); events for
+	// other buckets are ignored.
+	Bucket string
+	// Prefix is the originals store's prefix inside the bucket, "" or
+	// ending in "/"; events for keys outside it are ignored.
+	Prefix string
+}
+
+// JobCanceler cancels a video's transcode job when the video is deleted.
+type JobCanceler interface {
+	Cancel(ctx context.Context, jobID int64) error
 }

@@ -109,3 +109,7 @@ func (s *Server) cookie(r *http.Request, value string, expires time.Time) *http.
 	}
 	return c
 }
+
+func principalOf(k *reel.Key) *reel.Principal {
+	return &reel.Principal{KeyID: k.ID, Name: k.Name, Role: k.Role}
+}

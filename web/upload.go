@@ -187,10 +187,6 @@ func (u *upload) bodyError(err error) error {
 	return reel.WrapError(reel.EINVALID, "The upload was cut off or the multipart body is malformed.", err)
 }
 
-func (s *Server) tooLarge() error {
-	return reel.Errorf(reel.ETOOLARGE, "The file is larger than the limit of %d bytes.", s.MaxUploadSize)
-}
-
 // readField reads a small text form field, refusing one longer than max
 // bytes, cleaned to be shown.
 func readField(r io.Reader, max int) (string, error) {

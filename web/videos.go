@@ -3,8 +3,8 @@ package web
 import (
 	"cmp"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"reel"
 	"reel/api"
@@ -31,18 +31,6 @@ func (s *Server) videoJSON(r *http.Request, v *reel.Video) api.Video {
 		j.Playback = s.playback(r, v)
 	}
 	return j
-}
-
-// baseURL is where clients reach this server.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.PublicURL != "" {
-		return s.PublicURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return (&url.URL{Scheme: scheme, Host: r.Host}).String()
 }
 
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
@@ -72,15 +60,6 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.videoJSON(r, v))
 	}
 	s.json(w, http.StatusOK, api.VideoList{Videos: out, NextCursor: next})
-}
-
-// video returns the video named by the path's id.
-func (s *Server) video(r *http.Request) (*reel.Video, error) {
-	id := r.PathValue("id")
-	if !reel.ValidID(id) {
-		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
-	}
-	return s.Videos.Video(r.Context(), id)
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
@@ -159,4 +138,52 @@ func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.json(w, http.StatusAccepted, s.videoJSON(r, v))
+}
+
+// maxUpdateBody bounds the JSON of PATCH /api/videos/{id}.
+const maxUpdateBody = 16 << 10
+
+// handleUpdate changes a video's title or visibility: the owner's or an
+// admin's right.
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	v, err := s.managedVideo(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var req api.VideoUpdate
+	if err := decodeJSON(w, r, maxUpdateBody, &req); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var u reel.VideoUpdate
+	if req.Title != nil {
+		if len(*req.Title) > maxTitleBytes {
+			s.error(w, r, reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", maxTitleBytes))
+			return
+		}
+		title := strings.TrimSpace(reel.Sanitize(*req.Title, maxTitleBytes))
+		u.Title = &title
+	}
+	if req.Visibility != nil {
+		vis, err := reel.ParseVisibility(string(*req.Visibility))
+		if err == nil && vis == "" {
+			err = errVisibility
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		u.Visibility = &vis
+	}
+	if u.Title == nil && u.Visibility == nil {
+		s.error(w, r, reel.Errorf(reel.EINVALID, "Send \"title\", \"visibility\" or both."))
+		return
+	}
+	if v, err = s.Videos.UpdateVideo(r.Context(), v.ID, u); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.playStates.forget(v.ID) // this process sees a new visibility at once
+	s.json(w, http.StatusOK, s.videoJSON(r, v))
 }
