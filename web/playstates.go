@@ -4,6 +4,8 @@ package web
 // for revocationDelay.
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -30,18 +32,33 @@ func newPlayStateCache(max int, ttl time.Duration) *playStateCache {
 }
 
 // get returns the state of the video id, loading it when absent or older
-// than the cache's ttl. Load errors are not cached.
+// than the cache's ttl. When the load fails, it returns the error with
+// the last state known, or else one that lets the video play, and keeps
+// that for ttl: a database outage costs one query and one error per video
+// every ttl, not one per segment. A cancelled request's failure is not
+// kept.
 func (c *playStateCache) get(id string, load func() (playState, error)) (playState, error) {
 	c.mu.Lock()
-	st, ok := c.items[id]
+	old, ok := c.items[id]
 	c.mu.Unlock()
-	if ok && time.Since(st.loaded) < c.ttl {
-		return st, nil
+	if ok && time.Since(old.loaded) < c.ttl {
+		return old, nil
 	}
 	st, err := load()
-	if err != nil {
+	if errors.Is(err, context.Canceled) {
 		return st, err
+	} else if err != nil {
+		st = playState{exists: true}
+		if ok {
+			st = old
+		}
 	}
+	c.put(id, st)
+	return st, err
+}
+
+// put stores st as the state of the video id, loaded now.
+func (c *playStateCache) put(id string, st playState) {
 	st.loaded = time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -60,7 +77,6 @@ func (c *playStateCache) get(id string, load func() (playState, error)) (playSta
 		}
 	}
 	c.items[id] = st
-	return st, nil
 }
 
 // forget drops the state of the video id, changed by this process.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -30,16 +31,18 @@ const revocationDelay = 3 * time.Second
 // playAllowed checks, after the token, that the video may still be played
 // with it: ENOTFOUND once deleted, EFORBIDDEN for a token minted before it
 // turned private. Without a video store (a server that only delivers)
-// there is nothing to check. If the database cannot answer, playback goes
-// on: the token was valid, and an outage must not stop every player.
+// there is nothing to check. If the database cannot answer, the last
+// state known holds (with none, the token alone decides): an outage must
+// not stop every player.
 func (s *Server) playAllowed(r *http.Request, id string) error {
 	if s.Videos == nil {
 		return nil
 	}
 	st, err := s.playStates.get(id, func() (playState, error) { return s.loadPlayState(r.Context(), id) })
-	if err != nil {
-		s.Logger.Warn("play: video state unknown, serving on the token alone", "video", id, "err", err)
-		return nil
+	if errors.Is(err, context.Canceled) {
+		return err // the player has gone
+	} else if err != nil {
+		s.Logger.Warn("play: video state unknown, serving on the last known state", "video", id, "err", err)
 	}
 	if !st.exists {
 		return reel.Errorf(reel.ENOTFOUND, "No such video.")

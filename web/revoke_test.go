@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -79,5 +81,51 @@ func waitCode(t *testing.T, h http.Handler, target string, want int) {
 			t.Fatalf("GET %s: still %d after 30 s, want %d", target, w.Code, want)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// While the store fails, /play/ goes on with the last state known (a
+// private video stays refused to old tokens), or on the token alone for a
+// video it never saw, and asks the store once per few seconds, not once
+// per segment.
+func TestPlayRevocationStoreDown(t *testing.T) {
+	var down atomic.Bool
+	var lookups atomic.Int64
+	videos := &videoFuncs{video: func(_ context.Context, id string) (*reel.Video, error) {
+		lookups.Add(1)
+		if down.Load() {
+			return nil, errors.New("connection refused")
+		}
+		return &reel.Video{ID: id, Visibility: reel.VisibilityPrivate}, nil
+	}}
+	other := "bbbbbbbbbbbbbbbb"
+	store := &countingStore{files: map[string][]byte{
+		attackVideo + "/v0/seg1.m4s": []byte("segment"),
+		other + "/v0/seg1.m4s":       []byte("segment"),
+	}}
+	signer, _ := token.New(bytes.Repeat([]byte{1}, 32))
+	s := &Server{Videos: videos, Outputs: store, Signer: signer, AllowOrigin: "*", Now: func() time.Time { return attackNow },
+		Logger: slog.New(slog.DiscardHandler)}
+	h := s.Handler()
+	expires := attackNow.Add(time.Hour)
+	seg := func(id, tok string) string { return "/play/" + tok + "/" + id + "/v0/seg1.m4s" }
+	old := seg(attackVideo, signer.Sign(attackVideo, expires))
+	if w := get(h, old); w.Code != http.StatusForbidden {
+		t.Fatalf("old token of a private video: %d", w.Code)
+	}
+
+	down.Store(true)
+	before := lookups.Load()
+	time.Sleep(revocationDelay) // the state known is now stale
+	for range 100 {
+		if w := get(h, old); w.Code != http.StatusForbidden {
+			t.Fatalf("old token of a private video, store down: %d", w.Code)
+		}
+		if w := get(h, seg(other, signer.Sign(other, expires))); w.Code != http.StatusOK {
+			t.Fatalf("a video never seen, store down: %d", w.Code)
+		}
+	}
+	if n := lookups.Load() - before; n > 4 {
+		t.Errorf("%d lookups for 200 segments while the store is down", n)
 	}
 }
