@@ -51,7 +51,7 @@ func enqueueWithStateChange(t *testing.T, db *sql.DB, driver riverdriver.Driver[
 	if err := sqlstore.Migrate(ctx, db, func(ctx context.Context) error { return Migrate(ctx, driver) }); err != nil {
 		t.Fatal(err)
 	}
-	q, err := New(driver, Config{})
+	q, err := NewQueue(driver, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

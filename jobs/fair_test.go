@@ -78,20 +78,24 @@ func fairAcrossOwners(t *testing.T, db *sql.DB, driver riverdriver.Driver[*sql.T
 			return &reel.TranscodeResult{Renditions: []reel.Rendition{{Name: "360p", Width: 640, Height: 360, Bandwidth: 1}}}, nil
 		}),
 	}
-	queue, err := New(driver, Config{Workers: 1, Transcode: worker, PollInterval: 50 * time.Millisecond,
-		Logger: slog.New(slog.DiscardHandler)})
+	queue, err := NewQueue(driver, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	videos := sqlstore.New(db, queue.EnqueueTranscode)
 	worker.Videos = videos
-	if err := queue.Start(ctx); err != nil {
+	runner, err := NewRunner(driver, Config{Workers: 1, Transcode: worker, PollInterval: 50 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		stop, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		queue.Stop(stop)
+		runner.Stop(stop)
 	})
 
 	enqueue := func(owner string) string {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"reel"
 	"reel/sqlstore"
 	"reel/web"
 )
@@ -82,21 +83,21 @@ func (a *accessFlags) config(store *sqlstore.Store) web.AccessConfig {
 
 // secureByDefault refuses to serve on a non-loopback address while no
 // valid API key exists, and otherwise lets reel run open on loopback
-// until the first key is created, saying so in the log.
-func secureByDefault(ctx context.Context, srv *web.Server, addr net.Addr, data string, log *slog.Logger) error {
-	has, err := srv.Access.Keys.HasValidKeys(ctx)
+// until the first key is created, saying so in the log. It returns
+// whether the server may run open.
+func secureByDefault(ctx context.Context, keys reel.KeyStore, addr net.Addr, data string, log *slog.Logger) (open bool, err error) {
+	has, err := keys.HasValidKeys(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	loopback := isLoopback(addr)
 	if !has && !loopback {
-		return fmt.Errorf("no API key exists, so reel will not listen on %s: create one with `reel keys create --data %s --name admin --role admin`, or listen on 127.0.0.1", addr, data)
+		return false, fmt.Errorf("no API key exists, so reel will not listen on %s: create one with `reel keys create --data %s --name admin --role admin`, or listen on 127.0.0.1", addr, data)
 	}
-	srv.Access.AllowOpen = loopback
 	if !has {
 		log.Warn("no API key exists: running open on loopback, every request acts as admin; create a key with `reel keys create --name NAME --role admin` to require one")
 	}
-	return nil
+	return loopback, nil
 }
 
 // isLoopback reports whether a listener's address is a loopback one

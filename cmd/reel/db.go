@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"reel/jobs"
 	"reel/sqlstore"
@@ -70,7 +69,9 @@ func openDatabase(ctx context.Context, data, dsn string) (*database, error) {
 		}
 		d.River = riverdatabasesql.NewWithPgxListener(db, d.listener)
 	} else {
-		d.River = riversqlite.New(db)
+		// River's SQLite driver with a listener that polls its
+		// notification table slowly while idle (jobs.SQLiteDriver).
+		d.River = jobs.NewSQLiteDriver(db)
 	}
 	err = sqlstore.Migrate(ctx, db, func(ctx context.Context) error { return jobs.Migrate(ctx, d.River) })
 	if err != nil {
@@ -80,14 +81,16 @@ func openDatabase(ctx context.Context, data, dsn string) (*database, error) {
 	return d, nil
 }
 
-// pollInterval is how often idle workers look for new jobs. On PostgreSQL
-// a notification wakes them as soon as a job is inserted, so the poll is
-// only the fallback for a lost listener connection.
+// pollInterval is how often idle workers look for new jobs. A
+// notification wakes them as soon as a job is inserted (on PostgreSQL by
+// LISTEN/NOTIFY, on SQLite through River's notification table, read at
+// once after an insert in the same process), so the poll is only the
+// fallback for a lost one.
 func (d *database) pollInterval() time.Duration {
 	if d.Postgres {
 		return 2 * time.Second
 	}
-	return 250 * time.Millisecond
+	return 5 * time.Second
 }
 
 // Close closes the pools.

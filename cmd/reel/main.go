@@ -1,5 +1,7 @@
 // Command reel is the video-on-demand server. `reel serve` runs it on
 // embedded defaults: SQLite, local disk and in-process transcoding workers.
+// `reel worker` runs transcodes alone, beside any number of servers on the
+// same database and stores.
 package main
 
 import (
@@ -27,6 +29,7 @@ const usage = `reel is a self-hosted video-on-demand server.
 
 Usage:
 	reel serve [flags]    run the server (reel serve -h lists the flags)
+	reel worker [flags]   run transcodes only, beside servers on the same database (reel worker -h)
 	reel keys ACTION      create, list or revoke API keys (reel keys -h)
 	reel migrate          bring the database's tables up to date and exit
 	reel upload FILE...   upload videos, resumably (reel upload -h lists the flags)
@@ -45,6 +48,12 @@ func run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		cmd := &ServeCommand{}
+		if err := cmd.ParseFlags(args[1:]); err != nil {
+			return err
+		}
+		return cmd.Run(ctx)
+	case "worker":
+		cmd := &WorkerCommand{}
 		if err := cmd.ParseFlags(args[1:]); err != nil {
 			return err
 		}

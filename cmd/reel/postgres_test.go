@@ -85,7 +85,7 @@ func TestSigningKeyInDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		k, err := (&ServeCommand{Data: data}).signingKey(ctx, db.SQL, log)
+		k, err := (&ServeCommand{coreFlags: coreFlags{Data: data}}).signingKey(ctx, db.SQL, log)
 		if err != nil {
 			t.Fatal(err)
 		}

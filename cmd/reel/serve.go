@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -14,15 +13,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
-	"reel"
-	"reel/ffmpeg"
-	"reel/jobs"
 	"reel/s3"
 	"reel/sqlstore"
 	"reel/token"
@@ -30,19 +25,12 @@ import (
 	"reel/web"
 )
 
-// ServeCommand runs the server: API, delivery, web page and, in the same
-// process, the transcoding workers.
+// ServeCommand runs the server: API, delivery, web page and, unless
+// --workers 0, transcoding workers in the same process.
 type ServeCommand struct {
-	Data          string
-	DB            string
+	coreFlags
 	Addr          string
-	Originals     string
-	Outputs       string
 	CacheSize     byteSize
-	PartSize      byteSize
-	PartBuffers   int
-	AbandonAfter  time.Duration
-	UploadExpiry  time.Duration
 	HookSecret    string
 	MaxUploadSize byteSize
 	SigningKey    string
@@ -51,13 +39,6 @@ type ServeCommand struct {
 	PlaybackTTL   time.Duration
 	PublicURL     string
 	Workers       int
-	JobTimeout    time.Duration
-	JobFactor     float64
-	StallTimeout  time.Duration
-	Encrypt       bool
-	FFmpeg        string
-	FFprobe       string
-	LogLevel      string
 	Access        accessFlags
 
 	// Lookup reads the environment; nil means os.LookupEnv.
@@ -70,18 +51,10 @@ type ServeCommand struct {
 // validates.
 func (c *ServeCommand) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("reel serve", flag.ContinueOnError)
-	fs.StringVar(&c.Data, "data", "./data", "data `dir`: database, originals, outputs, signing key")
-	registerDBFlag(fs, &c.DB)
+	c.coreFlags.register(fs)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen `address`")
-	fs.StringVar(&c.Originals, "originals", "", "originals store: file:///path or s3://bucket/prefix?endpoint=... (default: DATA/originals)")
-	fs.StringVar(&c.Outputs, "outputs", "", "outputs store, as --originals (default: DATA/outputs)")
 	c.CacheSize = 10 << 30
 	fs.Var(&c.CacheSize, "cache-size", "local disk cache of segments served from an S3 outputs store")
-	c.PartSize = s3.DefaultPartSize
-	fs.Var(&c.PartSize, "part-size", "S3 multipart part size, the unit of the process-wide buffer pool")
-	fs.IntVar(&c.PartBuffers, "part-buffers", s3.DefaultPoolBuffers, "S3 part buffers shared by all uploads of the process")
-	fs.DurationVar(&c.AbandonAfter, "abandon-after", 48*time.Hour, "abort S3 multipart uploads left unfinished this long (at least the life of direct upload URLs)")
-	fs.DurationVar(&c.UploadExpiry, "upload-expiry", tus.DefaultExpiry, "remove resumable (tus) uploads left unfinished this long after their creation")
 	fs.StringVar(&c.HookSecret, "hook-secret", "", "shared `secret` of POST /api/hooks/s3 (Authorization: Bearer ...); empty disables it")
 	c.MaxUploadSize = 50 << 30
 	fs.Var(&c.MaxUploadSize, "max-upload-size", "largest upload accepted (such as 50GiB)")
@@ -90,14 +63,7 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.StringVar(&c.AllowOrigin, "allow-origin", "*", "Access-Control-Allow-Origin of playback responses")
 	fs.DurationVar(&c.PlaybackTTL, "playback-ttl", 6*time.Hour, "how long signed playback URLs stay valid")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base `URL` of playback links (default: the request's host)")
-	fs.IntVar(&c.Workers, "workers", max(1, runtime.NumCPU()/2), "transcodes running at once in this process")
-	fs.DurationVar(&c.JobTimeout, "job-timeout", 6*time.Hour, "longest a single transcode may run")
-	fs.Float64Var(&c.JobFactor, "job-timeout-factor", 10, "longest a transcode may run, in multiples of the source's duration")
-	fs.DurationVar(&c.StallTimeout, "stall-timeout", 2*time.Minute, "retry a transcode whose progress stops for this long")
-	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
-	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
-	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
-	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&c.Workers, "workers", max(1, runtime.NumCPU()/2), "transcodes running at once in this process (0: none, reel worker runs them)")
 	c.Access.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -116,6 +82,9 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 }
 
 func (c *ServeCommand) validate() error {
+	if err := c.coreFlags.validate(); err != nil {
+		return err
+	}
 	switch {
 	case c.MaxUploadSize <= 0:
 		return errors.New("--max-upload-size must be positive")
@@ -123,19 +92,6 @@ func (c *ServeCommand) validate() error {
 		return errors.New("--playback-ttl must be at least 1m")
 	case c.Workers < 0:
 		return errors.New("--workers must not be negative")
-	case c.JobTimeout <= 0:
-		return errors.New("--job-timeout must be positive")
-	case c.JobFactor < 0:
-		return errors.New("--job-timeout-factor must not be negative")
-	case c.StallTimeout < time.Second:
-		return errors.New("--stall-timeout must be at least 1s")
-	case c.PartSize < s3.MinPartSize || c.PartBuffers < 3:
-		return fmt.Errorf("--part-size must be at least %d bytes and --part-buffers at least 3", s3.MinPartSize)
-	case c.AbandonAfter < web.DirectUploadTTL:
-		return fmt.Errorf("--abandon-after must be at least %v, the life of direct upload URLs", web.DirectUploadTTL)
-	case c.UploadExpiry < time.Minute || c.UploadExpiry >= c.AbandonAfter:
-		// The sweep would abort the S3 multipart uploads of live ones.
-		return fmt.Errorf("--upload-expiry must be at least 1m and less than --abandon-after (%v)", c.AbandonAfter)
 	case c.AllowOrigin == "":
 		return errors.New("--allow-origin must not be empty")
 	case c.SigningKey != "" && len(c.SigningKey) < token.MinKeySize:
@@ -148,43 +104,34 @@ func (c *ServeCommand) validate() error {
 	if err := c.Access.validate(c.PlaybackTTL); err != nil {
 		return err
 	}
-	if err := c.Signing.validate(); err != nil {
-		return err
-	}
-	var level slog.Level
-	return level.UnmarshalText([]byte(c.LogLevel))
+	return c.Signing.validate()
 }
 
 // Run serves until ctx ends, then shuts down gracefully.
 func (c *ServeCommand) Run(ctx context.Context) error {
-	var level slog.Level
-	level.UnmarshalText([]byte(c.LogLevel)) // checked by validate
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-
-	for _, tool := range []string{c.FFmpeg, c.FFprobe} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%s not found: install ffmpeg (Debian: apt-get install ffmpeg) or pass --ffmpeg/--ffprobe", tool)
-		}
-	}
-	if err := os.MkdirAll(c.Data, 0o755); err != nil {
-		return err
-	}
-
-	db, err := openDatabase(ctx, c.Data, c.DB)
+	log := c.logger()
+	p, err := c.build(ctx, log, c.Workers, tus.Config{
+		MaxSize: int64(c.MaxUploadSize), PublicURL: c.PublicURL, Prepare: web.UploadOwner,
+		BodyTimeout: c.Access.BodyTimeout,
+	})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	srv, queue, err := c.open(ctx, db, log)
-	if err != nil {
-		return err
-	}
+	defer p.release()
 
+	// The address decides whether reel may run open (no key yet): listen
+	// first, then build the server with its access settings complete.
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
-	if err := secureByDefault(ctx, srv, ln.Addr(), c.Data, log); err != nil {
+	open, err := secureByDefault(ctx, p.videos, ln.Addr(), c.Data, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := c.server(ctx, p, open)
+	if err != nil {
 		ln.Close()
 		return err
 	}
@@ -197,8 +144,11 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if err := queue.Start(ctx); err != nil {
-		return fmt.Errorf("start workers: %w", err)
+	if p.runner != nil {
+		if err := p.runner.Start(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("start workers: %w", err)
+		}
 	}
 	log.Info("reel serving", "addr", "http://"+ln.Addr().String(), "data", c.Data, "workers", c.Workers)
 	if c.Ready != nil {
@@ -209,6 +159,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 	go func() { errc <- httpSrv.Serve(web.LimitListener(ln, c.Access.MaxConnsPerIP, c.Access.trusted)) }()
 	select {
 	case err := <-errc:
+		p.stopRunner(ctx)
 		return err
 	case <-ctx.Done():
 	}
@@ -216,99 +167,48 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	httpSrv.Shutdown(shutdown)
-	// Running transcodes are cancelled; River retries them on the next start.
-	return queue.Stop(shutdown)
+	// Running transcodes are cancelled; River retries them.
+	return p.stopRunner(ctx)
 }
 
-// open builds the stores, the queue and the HTTP server on db.
-func (c *ServeCommand) open(ctx context.Context, db *database, log *slog.Logger) (*web.Server, *jobs.Queue, error) {
-	// One pool of part buffers bounds the memory of every S3 upload.
-	pool := s3.NewPartPool(int64(c.PartSize), c.PartBuffers)
-	originals, err := openStore(ctx, "originals", cmp.Or(c.Originals, filepath.Join(c.Data, "originals")), pool)
+// server builds the HTTP side on the shared parts; open lets it run open
+// (see secureByDefault).
+func (c *ServeCommand) server(ctx context.Context, p *parts, open bool) (*web.Server, error) {
+	served, err := cachedOutputs(p.outputs, c.Data, int64(c.CacheSize))
 	if err != nil {
-		return nil, nil, err
-	}
-	outputs, err := openStore(ctx, "outputs", cmp.Or(c.Outputs, filepath.Join(c.Data, "outputs")), pool)
-	if err != nil {
-		return nil, nil, err
-	}
-	served, err := cachedOutputs(outputs, c.Data, int64(c.CacheSize))
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	hooks := web.HookConfig{Secret: c.HookSecret}
-	if st, ok := originals.(*s3.Store); ok {
+	if st, ok := p.originals.(*s3.Store); ok {
 		hooks.Bucket, hooks.Prefix = st.Bucket(), st.Prefix()
 	} else if c.HookSecret != "" {
-		return nil, nil, errors.New("--hook-secret needs an s3:// originals store")
+		return nil, errors.New("--hook-secret needs an s3:// originals store")
 	}
-	key, err := c.signingKey(ctx, db.SQL, log)
+	key, err := c.signingKey(ctx, p.db.SQL, p.log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	signer, err := c.Signing.signer(key)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	// Transcodes write to a work folder first; leftovers of a crash go.
-	workDir := filepath.Join(c.Data, "work")
-	os.RemoveAll(workDir)
-	if err := os.MkdirAll(workDir, 0o755); err != nil {
-		return nil, nil, err
-	}
-
-	worker := &jobs.TranscodeWorker{
-		Originals:    originals,
-		Outputs:      outputs,
-		Transcoder:   &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: log},
-		WorkDir:      workDir,
-		Limit:        c.JobTimeout,
-		LimitFactor:  c.JobFactor,
-		StallTimeout: c.StallTimeout,
-		Encrypt:      c.Encrypt,
-		Logger:       log,
-	}
-	// A live transcode touches its video every second; one untouched for
-	// twice the stall timeout has lost its worker.
-	rescue := &jobs.RescueWorker{After: 2 * c.StallTimeout, Logger: log}
-	sweep := &jobs.SweepWorker{Stores: []reel.BlobStore{originals, outputs}, After: c.AbandonAfter, Logger: log}
-	expire := &jobs.ExpireUploadsWorker{Logger: log}
-	queue, err := jobs.New(db.River, jobs.Config{
-		Workers: c.Workers, Transcode: worker, Rescue: rescue, Sweep: sweep, PollInterval: db.pollInterval(),
-		Logger: log.With("component", "river"),
-
-		ExpireUploads: expire,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	videos := sqlstore.New(db.SQL, queue.EnqueueTranscode)
-	worker.Videos, rescue.Videos = videos, videos
-	uploads, err := tus.New(tus.Config{
-		Videos: videos, Uploads: videos, Originals: originals, MaxSize: int64(c.MaxUploadSize),
-		Expiry: c.UploadExpiry, PublicURL: c.PublicURL, Logger: log,
-		Prepare: web.UploadOwner, BodyTimeout: c.Access.BodyTimeout,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	expire.Uploads = uploads
-
+	access := c.Access.config(p.videos)
+	access.AllowOpen = open
 	return &web.Server{
-		Videos:        videos,
-		Originals:     originals,
+		Videos:        p.videos,
+		Originals:     p.originals,
 		Outputs:       served,
 		Hooks:         hooks,
 		Signer:        signer,
-		Jobs:          queue,
+		Jobs:          p.queue,
 		MaxUploadSize: int64(c.MaxUploadSize),
 		AllowOrigin:   c.AllowOrigin,
 		PlaybackTTL:   c.PlaybackTTL,
 		PublicURL:     c.PublicURL,
-		Logger:        log,
-		Uploads:       uploads,
-		Access:        c.Access.config(videos),
-	}, queue, nil
+		Logger:        p.log,
+		Uploads:       p.uploads,
+		Access:        access,
+	}, nil
 }
 
 // signingKey returns the configured key, or else the one kept in the

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"reel"
+	"reel/ffmpeg"
+	"reel/jobs"
+	"reel/s3"
+	"reel/sqlstore"
+	"reel/tus"
+	"reel/web"
+)
+
+// coreFlags are the flags reel serve and reel worker share: the database,
+// the stores, and how transcodes run. Both register them here, once.
+type coreFlags struct {
+	Data         string
+	DB           string
+	Originals    string
+	Outputs      string
+	PartSize     byteSize
+	PartBuffers  int
+	AbandonAfter time.Duration
+	UploadExpiry time.Duration
+	JobTimeout   time.Duration
+	JobFactor    float64
+	StallTimeout time.Duration
+	Encrypt      bool
+	FFmpeg       string
+	FFprobe      string
+	LogLevel     string
+}
+
+func (c *coreFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", "./data", "data `dir`: database, originals, outputs, signing key, work folder")
+	registerDBFlag(fs, &c.DB)
+	fs.StringVar(&c.Originals, "originals", "", "originals store: file:///path or s3://bucket/prefix?endpoint=... (default: DATA/originals)")
+	fs.StringVar(&c.Outputs, "outputs", "", "outputs store, as --originals (default: DATA/outputs)")
+	c.PartSize = s3.DefaultPartSize
+	fs.Var(&c.PartSize, "part-size", "S3 multipart part size, the unit of the process-wide buffer pool")
+	fs.IntVar(&c.PartBuffers, "part-buffers", s3.DefaultPoolBuffers, "S3 part buffers shared by all uploads of the process")
+	fs.DurationVar(&c.AbandonAfter, "abandon-after", 48*time.Hour, "abort S3 multipart uploads left unfinished this long (at least the life of direct upload URLs)")
+	fs.DurationVar(&c.UploadExpiry, "upload-expiry", tus.DefaultExpiry, "remove resumable (tus) uploads left unfinished this long after their creation")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", 6*time.Hour, "longest a single transcode may run")
+	fs.Float64Var(&c.JobFactor, "job-timeout-factor", 10, "longest a transcode may run, in multiples of the source's duration")
+	fs.DurationVar(&c.StallTimeout, "stall-timeout", 2*time.Minute, "retry a transcode whose progress stops for this long")
+	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
+	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
+	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func (c *coreFlags) validate() error {
+	switch {
+	case c.JobTimeout <= 0:
+		return errors.New("--job-timeout must be positive")
+	case c.JobFactor < 0:
+		return errors.New("--job-timeout-factor must not be negative")
+	case c.StallTimeout < time.Second:
+		return errors.New("--stall-timeout must be at least 1s")
+	case c.PartSize < s3.MinPartSize || c.PartBuffers < 3:
+		return fmt.Errorf("--part-size must be at least %d bytes and --part-buffers at least 3", s3.MinPartSize)
+	case c.AbandonAfter < web.DirectUploadTTL:
+		return fmt.Errorf("--abandon-after must be at least %v, the life of direct upload URLs", web.DirectUploadTTL)
+	case c.UploadExpiry < time.Minute || c.UploadExpiry >= c.AbandonAfter:
+		// The sweep would abort the S3 multipart uploads of live ones.
+		return fmt.Errorf("--upload-expiry must be at least 1m and less than --abandon-after (%v)", c.AbandonAfter)
+	}
+	var level slog.Level
+	return level.UnmarshalText([]byte(c.LogLevel))
+}
+
+// logger returns the process's logger at --log-level.
+func (c *coreFlags) logger() *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.LogLevel)) // checked by validate
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// parts are what serve and worker share, built complete in the order data
+// flows: the database, the blob stores, the queue (inserting only), the
+// video store on it, the upload service, then the workers on those.
+type parts struct {
+	log       *slog.Logger
+	db        *database
+	originals reel.BlobStore
+	outputs   reel.BlobStore
+	queue     *jobs.Queue
+	videos    *sqlstore.Store
+	uploads   *tus.Handler
+	// runner runs transcodes and the periodic jobs; nil when the process
+	// runs none (reel serve --workers 0).
+	runner *jobs.Runner
+	// release frees the process's work folder and closes the database.
+	release func()
+}
+
+// build opens and builds the parts for a process running workers
+// transcodes at once (0: none). upload carries the tus settings only the
+// HTTP side has; build fills in the stores.
+func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, upload tus.Config) (_ *parts, err error) {
+	for _, tool := range []string{c.FFmpeg, c.FFprobe} {
+		if _, err := exec.LookPath(tool); err != nil && workers > 0 {
+			// Only transcoding needs them: an API process runs without.
+			return nil, fmt.Errorf("%s not found: install ffmpeg (Debian: apt-get install ffmpeg) or pass --ffmpeg/--ffprobe", tool)
+		}
+	}
+	if err := os.MkdirAll(c.Data, 0o755); err != nil {
+		return nil, err
+	}
+	p := &parts{log: log}
+	var closers []func()
+	p.release = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			p.release()
+		}
+	}()
+
+	// Migrated, reel's tables and River's.
+	if p.db, err = openDatabase(ctx, c.Data, c.DB); err != nil {
+		return nil, err
+	}
+	closers = append(closers, func() { p.db.Close() })
+	driver := p.db.River
+
+	// One pool of part buffers bounds the memory of every S3 upload.
+	pool := s3.NewPartPool(int64(c.PartSize), c.PartBuffers)
+	if p.originals, err = openStore(ctx, "originals", cmp.Or(c.Originals, filepath.Join(c.Data, "originals")), pool); err != nil {
+		return nil, err
+	}
+	if p.outputs, err = openStore(ctx, "outputs", cmp.Or(c.Outputs, filepath.Join(c.Data, "outputs")), pool); err != nil {
+		return nil, err
+	}
+
+	if p.queue, err = jobs.NewQueue(driver, log.With("component", "river")); err != nil {
+		return nil, err
+	}
+	p.videos = sqlstore.New(p.db.SQL, p.queue.EnqueueTranscode)
+	upload.Videos, upload.Uploads, upload.Originals = p.videos, p.videos, p.originals
+	upload.Expiry, upload.Logger = c.UploadExpiry, log
+	if p.uploads, err = tus.New(upload); err != nil {
+		return nil, err
+	}
+	if workers == 0 {
+		return p, nil
+	}
+
+	work, free, err := claimWorkDir(filepath.Join(c.Data, "work"))
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, free)
+	p.runner, err = jobs.NewRunner(driver, jobs.Config{
+		Workers: workers,
+		Transcode: &jobs.TranscodeWorker{
+			Videos:       p.videos,
+			Originals:    p.originals,
+			Outputs:      p.outputs,
+			Transcoder:   &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: log},
+			WorkDir:      work,
+			Limit:        c.JobTimeout,
+			LimitFactor:  c.JobFactor,
+			StallTimeout: c.StallTimeout,
+			Encrypt:      c.Encrypt,
+			Logger:       log,
+		},
+		// A live transcode touches its video every second; one untouched
+		// for twice the stall timeout has lost its worker.
+		Rescue:        &jobs.RescueWorker{Videos: p.videos, After: 2 * c.StallTimeout, Logger: log},
+		Sweep:         &jobs.SweepWorker{Stores: []reel.BlobStore{p.originals, p.outputs}, After: c.AbandonAfter, Logger: log},
+		ExpireUploads: &jobs.ExpireUploadsWorker{Uploads: p.uploads, Logger: log},
+		PollInterval:  p.db.pollInterval(),
+		Logger:        log.With("component", "river"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// stopRunner stops the runner, if any: running transcodes get a few
+// seconds to finish, then are cancelled, and River hands them to another
+// runner (or this one's next start) for another attempt.
+func (p *parts) stopRunner(ctx context.Context) error {
+	if p.runner == nil {
+		return nil
+	}
+	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return p.runner.Stop(grace)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+
+	"reel/tus"
+)
+
+// WorkerCommand runs transcodes and the periodic jobs (rescue of stalled
+// transcodes, sweep of abandoned multipart uploads, expiry of resumable
+// uploads), with no HTTP API. Any number of workers and servers share one
+// database and one set of stores.
+type WorkerCommand struct {
+	coreFlags
+	Concurrency int
+
+	// Lookup reads the environment; nil means os.LookupEnv.
+	Lookup func(string) (string, bool)
+	// Ready, if set, is called once the worker runs.
+	Ready func()
+}
+
+// ParseFlags reads flags, then REEL_* variables for flags not given, then
+// validates.
+func (c *WorkerCommand) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("reel worker", flag.ContinueOnError)
+	c.coreFlags.register(fs)
+	fs.IntVar(&c.Concurrency, "concurrency", max(1, runtime.NumCPU()/2), "transcodes running at once in this process")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("reel worker takes no arguments, got %q", fs.Args())
+	}
+	lookup := c.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if err := envDefaults(fs, lookup); err != nil {
+		return err
+	}
+	if c.Concurrency < 1 {
+		return errors.New("--concurrency must be at least 1")
+	}
+	return c.coreFlags.validate()
+}
+
+// Run works until ctx ends, then stops gracefully: running transcodes get
+// a few seconds, then go back to the queue for another worker.
+func (c *WorkerCommand) Run(ctx context.Context) error {
+	log := c.logger()
+	p, err := c.build(ctx, log, c.Concurrency, tus.Config{})
+	if err != nil {
+		return err
+	}
+	defer p.release()
+	if err := p.runner.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	log.Info("reel worker running", "data", c.Data, "concurrency", c.Concurrency)
+	if c.Ready != nil {
+		c.Ready()
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return p.stopRunner(ctx)
+}
