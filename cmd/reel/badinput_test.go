@@ -255,7 +255,7 @@ func TestDeleteWhileTranscoding(t *testing.T) {
 	// The worker notices within its next progress update and cleans up.
 	time.Sleep(3 * time.Second)
 	for _, area := range []string{"originals", "outputs", "work"} {
-		if left := files(t, filepath.Join(s.data, area)); len(left) != 0 {
+		if left := workFiles(t, filepath.Join(s.data, area)); len(left) != 0 {
 			t.Errorf("%s left after deleting a transcoding video: %v", area, left)
 		}
 	}

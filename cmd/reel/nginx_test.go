@@ -178,6 +178,14 @@ func startNginx(t *testing.T, bin, upstream string, secrets map[string]string) s
 		"@UPSTREAM@", upstream,
 		"@CACHE_DIR@", prefix,
 	).Replace(string(conf))
+	return runNginx(t, bin, prefix, addr, text)
+}
+
+// runNginx runs nginx as the current user with the config text, under
+// prefix, until the test ends, and returns its base URL once it accepts
+// connections on addr.
+func runNginx(t *testing.T, bin, prefix, addr, text string) string {
+	t.Helper()
 	for _, line := range strings.Split(text, "\n") {
 		if l := strings.TrimSpace(line); !strings.HasPrefix(l, "#") && strings.Contains(l, "@") {
 			t.Fatalf("placeholder left in the generated config: %s", l)
