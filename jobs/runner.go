@@ -55,6 +55,9 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Runner, error) 
 		Workers:              river.NewWorkers(),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 	}
+	if cfg.PollInterval > 0 {
+		rc.FetchCooldown = min(cfg.PollInterval, 100*time.Millisecond)
+	}
 	river.AddWorker(rc.Workers, cfg.Transcode)
 	if cfg.Rescue != nil {
 		river.AddWorker(rc.Workers, cfg.Rescue)

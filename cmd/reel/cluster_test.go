@@ -16,32 +16,37 @@ import (
 	"testing"
 	"time"
 
+	"reel/api"
+	"reel/pgtest"
 	"reel/s3test"
 	"reel/tusclient"
 )
 
 // TestCluster runs reel as a cluster of real processes on one database
-// and one S3 server (versitygw): two API processes (serve --workers 0)
-// and two workers. A tus upload begun on the first API process is
-// finished on the second; the worker transcoding it is killed with
-// SIGKILL mid-transcode and the other worker finishes the video; a
-// playback URL from the first API process plays through the second, and
-// a sign-in on one is valid on the other.
+// (PostgreSQL, and SQLite shared by processes on one machine) and one S3
+// server (versitygw): two API processes (serve --workers 0), each with a
+// data dir of its own, and two workers. A tus upload begun on the first
+// API process is finished on the second; the worker transcoding it is
+// killed with SIGKILL mid-transcode and the other worker finishes the
+// video; a playback URL from the first API process plays through the
+// second (the signing key is the database's), and a sign-in on one is
+// valid on the other.
 func TestCluster(t *testing.T) {
 	bin := buildReel(t)
+	t.Run("postgres", func(t *testing.T) { cluster(t, bin, pgtest.New(t).URL) })
+	t.Run("sqlite", func(t *testing.T) { cluster(t, bin, filepath.Join(t.TempDir(), "reel.db")) })
+}
+
+func cluster(t *testing.T, bin, db string) {
 	srv := s3test.Start(t)
 	shared := t.TempDir()
-	db := filepath.Join(shared, "reel.db")
 	stores := []string{"--db", db, "--originals", srv.Bucket(t, "originals"), "--outputs", srv.Bucket(t, "outputs"),
 		"--part-size", "5MiB", "--stall-timeout", "5s", "--log-level", "info"}
-	key := createKey(t, shared, "admin", "admin") // in shared/reel.db
+	key := createKey(t, shared, "admin", "admin", "--db", db)
 	src := clusterClip(t)
 
-	// The API processes share a data folder, hence the signing key kept
-	// in it; each worker has its own working folder.
-	api := filepath.Join(shared, "api")
-	urlA, _ := startChild(t, bin, srv.Env(), "api-a", append([]string{"serve", "--data", api, "--addr", "127.0.0.1:0", "--workers", "0"}, stores...)...)
-	urlB, _ := startChild(t, bin, srv.Env(), "api-b", append([]string{"serve", "--data", api, "--addr", "127.0.0.1:0", "--workers", "0"}, stores...)...)
+	urlA, _ := startChild(t, bin, srv.Env(), "api-a", append([]string{"serve", "--data", filepath.Join(shared, "api-a"), "--addr", "127.0.0.1:0", "--workers", "0"}, stores...)...)
+	urlB, _ := startChild(t, bin, srv.Env(), "api-b", append([]string{"serve", "--data", filepath.Join(shared, "api-b"), "--addr", "127.0.0.1:0", "--workers", "0"}, stores...)...)
 	workers := map[string]*exec.Cmd{}
 	for _, name := range []string{"worker-1", "worker-2"} {
 		_, workers[name] = startChild(t, bin, srv.Env(), name, append([]string{"worker", "--data", filepath.Join(shared, name), "--concurrency", "1"}, stores...)...)
@@ -78,7 +83,7 @@ func TestCluster(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	var victim string
 	for victim == "" {
-		var v video
+		var v api.Video
 		fetchJSON(t, urlA+"/api/videos/"+id, bearer, &v)
 		if v.Status == "ready" || v.Status == "failed" {
 			t.Fatalf("the transcode ended (%s) before it could be interrupted", v.Status)
@@ -101,7 +106,7 @@ func TestCluster(t *testing.T) {
 
 	// The other worker finishes it: River elects it leader if the victim
 	// led, and the rescue requeues the video its transcode left.
-	var v video
+	var v api.Video
 	for deadline = time.Now().Add(4 * time.Minute); ; {
 		fetchJSON(t, urlB+"/api/videos/"+id, bearer, &v)
 		if v.Status == "ready" || v.Status == "failed" {

@@ -26,9 +26,9 @@ func keys(t *testing.T, data string, args ...string) (string, error) {
 }
 
 // createKey creates a key and returns the secret, the output's last line.
-func createKey(t *testing.T, data, name, role string) string {
+func createKey(t *testing.T, data, name, role string, flags ...string) string {
 	t.Helper()
-	out, err := keys(t, data, "create", "--name", name, "--role", role)
+	out, err := keys(t, data, append([]string{"create", "--name", name, "--role", role}, flags...)...)
 	if err != nil {
 		t.Fatalf("keys create %s: %v", name, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"reel/api"
 	"reel/tusclient"
 )
 
@@ -104,7 +105,7 @@ func TestLoadBalancer(t *testing.T) {
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var v video
+	var v api.Video
 	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &v) != nil || v.Size != size {
 		t.Fatalf("upload through nginx: %s %s", resp.Status, trim(raw))
 	}
