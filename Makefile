@@ -70,6 +70,7 @@ bench: deps build
 	./bench/transcode.sh
 	./bench/play.sh
 	./bench/db.sh
+	./bench/idle.sh
 
 clean:
 	rm -rf bin node_modules $(UI_VENDOR)

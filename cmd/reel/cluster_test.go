@@ -149,6 +149,24 @@ func cluster(t *testing.T, bin, db string) {
 			t.Errorf("%s via B: empty", f)
 		}
 	}
+
+	// SIGTERM stops the surviving worker cleanly.
+	for name, cmd := range workers {
+		if name == victim {
+			continue
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("%s after SIGTERM: %v", name, err)
+			}
+		case <-time.After(time.Minute):
+			t.Errorf("%s still running a minute after SIGTERM", name)
+		}
+	}
 }
 
 // clusterClip encodes a 40 s 640x360 clip with sound, about 20 MB: several

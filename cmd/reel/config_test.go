@@ -58,3 +58,27 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		t.Error("REEL_WORKERS=nonsense accepted")
 	}
 }
+
+// reel worker takes serve's database, store and transcoding flags, from
+// the same REEL_* variables, and its own --concurrency.
+func TestWorkerFlags(t *testing.T) {
+	env := map[string]string{"REEL_STALL_TIMEOUT": "30s", "REEL_DB": "/from/env.db", "REEL_CONCURRENCY": "3"}
+	c := &WorkerCommand{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if err := c.ParseFlags([]string{"--originals", "s3://b/p", "--concurrency", "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.StallTimeout != 30*time.Second || c.DB != "/from/env.db" || c.Originals != "s3://b/p" || c.Concurrency != 2 {
+		t.Errorf("config = %+v", c)
+	}
+	none := func(string) (string, bool) { return "", false }
+	for _, args := range [][]string{
+		{"--concurrency", "0"},
+		{"--stall-timeout", "10ms"},
+		{"--addr", "127.0.0.1:1"}, // serve's, not the worker's
+		{"stray-argument"},
+	} {
+		if err := (&WorkerCommand{Lookup: none}).ParseFlags(args); err == nil {
+			t.Errorf("ParseFlags(%q) accepted", args)
+		}
+	}
+}

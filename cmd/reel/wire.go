@@ -42,7 +42,7 @@ type coreFlags struct {
 }
 
 func (c *coreFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Data, "data", "./data", "data `dir`: database, originals, outputs, signing key, work folder")
+	fs.StringVar(&c.Data, "data", "./data", "data `dir`: the SQLite database, local originals and outputs, the work folder of transcodes")
 	registerDBFlag(fs, &c.DB)
 	fs.StringVar(&c.Originals, "originals", "", "originals store: file:///path or s3://bucket/prefix?endpoint=... (default: DATA/originals)")
 	fs.StringVar(&c.Outputs, "outputs", "", "outputs store, as --originals (default: DATA/outputs)")
