@@ -102,7 +102,7 @@ func cluster(t *testing.T, bin, db string) {
 	}
 	workers[victim].Process.Signal(syscall.SIGKILL)
 	workers[victim].Wait()
-	t.Logf("killed %s mid-transcode", victim)
+	killed := time.Now()
 
 	// The other worker finishes it: River elects it leader if the victim
 	// led, and the rescue requeues the video its transcode left.
@@ -120,6 +120,7 @@ func cluster(t *testing.T, bin, db string) {
 	if v.Status != "ready" {
 		t.Fatalf("video %s: %s", v.Status, v.Error)
 	}
+	t.Logf("killed %s mid-transcode; the video was ready %.1f s later", victim, time.Since(killed).Seconds())
 
 	// A playback URL signed by A plays through B: master, a variant, its
 	// init segment and first segment.

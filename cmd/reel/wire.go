@@ -109,9 +109,9 @@ type parts struct {
 // transcodes at once (0: none). upload carries the tus settings only the
 // HTTP side has; build fills in the stores.
 func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, upload tus.Config) (_ *parts, err error) {
+	// Only transcoding needs ffmpeg: an API process runs without.
 	for _, tool := range []string{c.FFmpeg, c.FFprobe} {
 		if _, err := exec.LookPath(tool); err != nil && workers > 0 {
-			// Only transcoding needs them: an API process runs without.
 			return nil, fmt.Errorf("%s not found: install ffmpeg (Debian: apt-get install ffmpeg) or pass --ffmpeg/--ffprobe", tool)
 		}
 	}
