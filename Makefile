@@ -71,6 +71,7 @@ bench: deps build
 	./bench/play.sh
 	./bench/db.sh
 	./bench/idle.sh
+	./bench/lb.sh
 
 clean:
 	rm -rf bin node_modules $(UI_VENDOR)
