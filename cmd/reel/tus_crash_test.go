@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"reel/pgtest"
 	"reel/s3test"
 	"reel/tusclient"
 )
@@ -29,16 +30,22 @@ import (
 // the database and the store (taking turns with the first while both are
 // alive, then alone once the first is dead). The original must equal the
 // source byte for byte, and the video be queued for transcoding. Once with
-// the originals on disk, once on S3 (versitygw).
+// the originals on disk, once on S3 (versitygw), once with the database on
+// PostgreSQL.
 func TestTusCrash(t *testing.T) {
 	bin := buildReel(t)
 	src := tusClip(t)
 
-	for _, store := range []string{"disk", "s3"} {
+	for _, store := range []string{"disk", "s3", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			open := func(t *testing.T) (flags, env []string, original func(id string) []byte) {
-				if store == "disk" {
+				switch store {
+				case "disk":
 					return nil, nil, nil
+				case "postgres":
+					// Upload state and the lease of the killed holder
+					// in PostgreSQL, originals on disk.
+					return []string{"--db", pgtest.New(t).URL}, nil, nil
 				}
 				srv := s3test.Start(t)
 				// 5 MiB parts: the 12 MB clip spans several, plus a tail.
