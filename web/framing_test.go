@@ -91,8 +91,8 @@ func TestContentLengthAndChunked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	smuggled := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-	fmt.Fprintf(c, "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n%s",
+	smuggled := "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	fmt.Fprintf(c, "POST /api/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n%s",
 		len("0\r\n\r\n")+len(smuggled), smuggled)
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	br := bufio.NewReader(c)

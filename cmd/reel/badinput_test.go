@@ -75,7 +75,7 @@ func TestBadUploads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(conn, "POST /api/videos HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ctype, body.Len())
+		fmt.Fprintf(conn, "POST /api/videos HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ctype, body.Len())
 		conn.Write(body.Bytes()[:body.Len()/2])
 		time.Sleep(200 * time.Millisecond) // let the server start storing
 		conn.Close()

@@ -56,7 +56,7 @@ func TestS3UploadCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "POST /api/videos HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ctype, body.Len())
+	fmt.Fprintf(conn, "POST /api/videos HTTP/1.1\r\nHost: localhost\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ctype, body.Len())
 	conn.Write(body.Bytes()[:body.Len()*6/10])
 	time.Sleep(500 * time.Millisecond) // parts are in flight
 	conn.Close()
