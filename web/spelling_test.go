@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"reel/api"
 	"strconv"
 	"strings"
@@ -197,6 +198,23 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "DELETE", path: upload, key: "alice", header: tusHdr, want: 204},
 		{method: "DELETE", path: "/api/videos/" + ready, key: "alice", want: 204},
 	}
+	// The table covers every route of the server but the fallbacks (any
+	// other /api/ path, any preflight under /play/), which hold nothing.
+	table := http.NewServeMux()
+	for _, r := range Routes() {
+		table.Handle(r.muxPattern(), http.NotFoundHandler())
+	}
+	covered := map[string]bool{"/api/": true, "OPTIONS /play/": true}
+	for _, rt := range routes {
+		_, pattern := table.Handler(httptest.NewRequest(rt.method, rt.path, nil))
+		covered[pattern] = true
+	}
+	for _, r := range Routes() {
+		if !covered[r.muxPattern()] {
+			t.Errorf("route %s is not in the spelling table", r.muxPattern())
+		}
+	}
+
 	tried := 0
 	for _, rt := range routes {
 		name := rt.method + " " + rt.path
