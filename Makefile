@@ -39,11 +39,13 @@ test-deps: deps
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0; }
 
 ## test: static checks, Go tests (unit and end to end), a short fuzz run, the
-## browser test. The short run counts executions rather than seconds: a
+## browser test. cmd/reel's end-to-end tests run real processes for minutes,
+## near go test's default 10-minute budget on a busy 2-core machine, hence
+## -timeout 40m. The short fuzz run counts executions rather than seconds: a
 ## time-boxed -fuzztime can fail on Go's own deadline race ("context
 ## deadline exceeded", golang/go#75804, fixed in Go 1.27) with no finding.
 test: test-deps ui check
-	REEL_REQUIRE_VERSITYGW=1 REEL_REQUIRE_NGINX=1 REEL_REQUIRE_POSTGRES=1 $(GO) test -count=1 ./...
+	REEL_REQUIRE_VERSITYGW=1 REEL_REQUIRE_NGINX=1 REEL_REQUIRE_POSTGRES=1 $(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 	./scripts/browser-test.sh
 

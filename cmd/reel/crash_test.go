@@ -20,7 +20,9 @@ import (
 func startProcess(t *testing.T, bin, data string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--signing-key", testKey,
-		"--workers", "1", "--stall-timeout", "2s")
+		// A stall timeout well above a loaded machine's pauses in ffmpeg's
+		// progress, yet short enough that a killed transcode is rescued soon.
+		"--workers", "1", "--stall-timeout", "8s")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
