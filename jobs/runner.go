@@ -24,6 +24,10 @@ type Config struct {
 	Sweep *SweepWorker
 	// ExpireUploads, if set, runs every ExpireUploads.Every on the leader.
 	ExpireUploads *ExpireUploadsWorker
+	// Webhook, if set, delivers webhook messages, WebhookWorkers at once
+	// (at least 1), in a queue of their own.
+	Webhook        *WebhookWorker
+	WebhookWorkers int
 	// PollInterval is how often idle workers look for new jobs besides
 	// the notifications of inserts; 0 means River's default (1 s).
 	PollInterval time.Duration
@@ -70,6 +74,10 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Runner, error) 
 	if cfg.ExpireUploads != nil {
 		river.AddWorker(rc.Workers, cfg.ExpireUploads)
 		rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(cfg.ExpireUploads.interval(), ExpireUploadsArgs{}))
+	}
+	if cfg.Webhook != nil {
+		river.AddWorker(rc.Workers, cfg.Webhook)
+		rc.Queues[WebhookQueue] = river.QueueConfig{MaxWorkers: max(cfg.WebhookWorkers, 1)}
 	}
 	client, err := river.NewClient(driver, rc)
 	if err != nil {

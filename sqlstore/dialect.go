@@ -97,3 +97,7 @@ func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.Tx.QueryRowContext(ctx, rebind(t.pg, query), args...)
 }
+
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, rebind(t.pg, query), args...)
+}

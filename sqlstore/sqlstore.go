@@ -31,9 +31,10 @@ type EnqueueFunc func(ctx context.Context, tx *sql.Tx, videoID string) (jobID in
 
 // Store is a reel.VideoStore on a SQL database.
 type Store struct {
-	db      conn
-	enqueue EnqueueFunc
-	now     func() time.Time
+	db       conn
+	enqueue  EnqueueFunc
+	announce AnnounceFunc // nil: no webhooks
+	now      func() time.Time
 }
 
 // New returns a store on db (already migrated) whose Enqueue inserts jobs
@@ -85,7 +86,22 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) (err error) {
 	} else if err != nil {
 		return fmt.Errorf("insert video: %w", err)
 	}
+	changes := []change{{reel.EventVideoCreated, reel.VideoEvent{Type: reel.LogCreated, Time: now,
+		Message: fmt.Sprintf("Created from %q.", v.Filename)}}}
+	if v.Status == reel.StatusQueued {
+		changes = append(changes, uploaded(v, now))
+	}
+	if err := s.record(ctx, tx, v, changes...); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// uploaded is the change of a video whose original is complete.
+func uploaded(v *reel.Video, now time.Time) change {
+	data, _ := json.Marshal(map[string]any{"size": v.Size})
+	return change{reel.EventVideoUploaded, reel.VideoEvent{Type: reel.LogUploaded, Time: now, Data: data,
+		Message: fmt.Sprintf("The original is complete (%d bytes); the transcode is queued.", v.Size)}}
 }
 
 // Video returns the video with id.
@@ -175,9 +191,14 @@ func decodeCursor(c string) (int64, string, error) {
 	return n, id, nil
 }
 
-// UpdateVideo changes the fields u names.
+// UpdateVideo changes the fields u names. A change of status or
+// playability is recorded in the video's log and announced to webhooks in
+// the same transaction.
 func (s *Store) UpdateVideo(ctx context.Context, id string, u reel.VideoUpdate) (_ *reel.Video, err error) {
 	defer unavailable(&err)
+	if u.Status != nil || u.Playable != nil {
+		return s.updateRecorded(ctx, id, u)
+	}
 	sets, args := updateSets(u)
 	sets = append(sets, "updated_at = ?")
 	args = append(args, s.now().UTC().UnixMicro(), id)
@@ -189,6 +210,33 @@ func (s *Store) UpdateVideo(ctx context.Context, id string, u reel.VideoUpdate) 
 		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
 	}
 	return s.Video(ctx, id)
+}
+
+// updateRecorded is UpdateVideo for the changes that are recorded.
+func (s *Store) updateRecorded(ctx context.Context, id string, u reel.VideoUpdate) (*reel.Video, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	old, err := videoByID(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	sets, args := updateSets(u)
+	sets = append(sets, "updated_at = ?")
+	args = append(args, s.now().UTC().UnixMicro(), id)
+	if _, err := tx.ExecContext(ctx, `UPDATE videos SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
+		return nil, fmt.Errorf("update video: %w", err)
+	}
+	v, err := videoByID(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tx, v, transitions(old, v)...); err != nil {
+		return nil, err
+	}
+	return v, tx.Commit()
 }
 
 // updateSets returns the SET clauses and their arguments for u.
@@ -247,17 +295,26 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 	return sets, args
 }
 
-// DeleteVideo removes the row of id.
+// DeleteVideo removes the row of id, and with it the video's event log,
+// and announces the deletion in the same transaction.
 func (s *Store) DeleteVideo(ctx context.Context, id string) (err error) {
 	defer unavailable(&err)
-	res, err := s.db.ExecContext(ctx, `DELETE FROM videos WHERE id = ?`, id)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	v, err := videoByID(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM videos WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete video: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return reel.Errorf(reel.ENOTFOUND, "Video not found.")
+	if err := s.happened(ctx, tx, v, reel.EventVideoDeleted, reel.VideoEvent{}); err != nil {
+		return err
 	}
-	return nil
+	return tx.Commit()
 }
 
 // Enqueue marks the video queued and inserts its transcode job in one
@@ -274,8 +331,15 @@ func (s *Store) Enqueue(ctx context.Context, id string, size int64, title *strin
 		sets = append(sets, "title = ?")
 		args = append(args, *title)
 	}
-	v, err := s.queue(ctx, tx, id, sets, args, "status IN (?, ?)", string(reel.StatusUploading), string(reel.StatusFailed))
+	old, v, err := s.queue(ctx, tx, id, sets, args, "status IN (?, ?)", string(reel.StatusUploading), string(reel.StatusFailed))
 	if err != nil {
+		return nil, err
+	}
+	c := uploaded(v, time.Time{})
+	if old.Status == reel.StatusFailed {
+		c = change{"", reel.VideoEvent{Type: reel.LogRetried, Message: "Retried after the failure; the transcode is queued again."}}
+	}
+	if err := s.record(ctx, tx, v, c); err != nil {
 		return nil, err
 	}
 	return v, tx.Commit()
@@ -316,8 +380,12 @@ func (s *Store) RequeueStalled(ctx context.Context, before time.Time) (_ []*reel
 		}
 		// The update repeats the staleness test: the worker may have come
 		// back to life since the select.
-		v, err := s.queue(ctx, tx, id, nil, nil, "status = ? AND updated_at < ?",
+		_, v, err := s.queue(ctx, tx, id, nil, nil, "status = ? AND updated_at < ?",
 			string(reel.StatusProcessing), before.UTC().UnixMicro())
+		if err == nil {
+			err = s.record(ctx, tx, v, change{"", reel.VideoEvent{Type: reel.LogRetried,
+				Message: "The transcode's worker stopped reporting progress; the transcode is queued again."}})
+		}
 		if err == nil {
 			err = tx.Commit()
 		} else if code := reel.ErrorCode(err); code == reel.ECONFLICT || code == reel.ENOTFOUND {
@@ -334,30 +402,32 @@ func (s *Store) RequeueStalled(ctx context.Context, before time.Time) (_ []*reel
 }
 
 // queue sets the video queued within tx, with the extra sets, if cond
-// holds, and inserts a new transcode job.
-func (s *Store) queue(ctx context.Context, tx *txn, id string, sets []string, args []any, cond string, condArgs ...any) (*reel.Video, error) {
+// holds, and inserts a new transcode job. It returns the video before and
+// after.
+func (s *Store) queue(ctx context.Context, tx *txn, id string, sets []string, args []any, cond string, condArgs ...any) (old, v *reel.Video, err error) {
+	if old, err = videoByID(ctx, tx, id); err != nil {
+		return nil, nil, err
+	}
 	sets = append(sets, "status = ?", "progress = 0", "playable = FALSE", "error = ''", "error_detail = ''", "updated_at = ?")
 	args = append(args, string(reel.StatusQueued), s.now().UTC().UnixMicro(), id)
 	args = append(args, condArgs...)
 	res, err := tx.ExecContext(ctx, `UPDATE videos SET `+strings.Join(sets, ", ")+`
 		WHERE id = ? AND `+cond, args...)
 	if err != nil {
-		return nil, fmt.Errorf("queue video: %w", err)
+		return nil, nil, fmt.Errorf("queue video: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := videoByID(ctx, tx, id); err != nil {
-			return nil, err
-		}
-		return nil, reel.Errorf(reel.ECONFLICT, "The video is already queued, transcoding or ready.")
+		return nil, nil, reel.Errorf(reel.ECONFLICT, "The video is already queued, transcoding or ready.")
 	}
 	jobID, err := s.enqueue(ctx, tx.Tx, id)
 	if err != nil {
-		return nil, fmt.Errorf("enqueue transcode: %w", err)
+		return nil, nil, fmt.Errorf("enqueue transcode: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE videos SET job_id = ? WHERE id = ?`, jobID, id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return videoByID(ctx, tx, id)
+	v, err = videoByID(ctx, tx, id)
+	return old, v, err
 }
 
 // scanner is what *sql.Row and *sql.Rows share.

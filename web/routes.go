@@ -41,6 +41,13 @@ func (s *Server) routes() []endpoint {
 		h("POST", "/api/videos/{id}/retry", s.handleRetry),
 		h("POST", "/api/videos/direct", s.handleDirectCreate),
 		h("POST", "/api/videos/{id}/complete", s.handleDirectComplete),
+		// Each video's event log and the webhooks (webhooks.go).
+		h("GET", "/api/videos/{id}/events", s.handleVideoEvents),
+		h("GET", "/api/webhooks", s.handleWebhookList),
+		h("POST", "/api/webhooks", s.handleWebhookCreate),
+		h("DELETE", "/api/webhooks/{id}", s.handleWebhookDelete),
+		h("POST", "/api/webhooks/{id}/rotate", s.handleWebhookRotate),
+		h("GET", "/api/webhooks/{id}/deliveries", s.handleWebhookDeliveries),
 		// Resumable uploads: tusd's handler, behind the owner check
 		// (uploads.go).
 		{Route{"", "/api/uploads/"}, s.guardUploads()},

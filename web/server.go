@@ -47,6 +47,11 @@ type Server struct {
 	// Uploads, if set, serves resumable uploads (tus) at /api/uploads/.
 	Uploads http.Handler
 
+	// Webhooks configures /api/webhooks (webhooks.go); Events, if set,
+	// serves each video's event log.
+	Webhooks WebhookConfig
+	Events   reel.VideoEventStore
+
 	// Now returns the current time; tests move it.
 	Now func() time.Time
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,20 +11,7 @@ import (
 
 // videoJSON returns v as the API shows it.
 func (s *Server) videoJSON(r *http.Request, v *reel.Video) api.Video {
-	j := api.Video{
-		ID: v.ID, Title: v.Title, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable, Encrypted: v.Encrypted,
-		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-		Warnings: v.Warnings, Visibility: cmp.Or(v.Visibility, reel.DefaultVisibility), Owner: v.Owner,
-	}
-	if j.Warnings == nil {
-		j.Warnings = []reel.MediaWarning{}
-	}
-	if v.Status == reel.StatusFailed {
-		j.Error = v.Error
-	}
-	if v.Status == reel.StatusReady {
-		j.Duration, j.Width, j.Height, j.Renditions = v.Duration, v.Width, v.Height, v.Renditions
-	}
+	j := api.VideoOf(v)
 	// A video plays as soon as its first segments are published.
 	if v.Status == reel.StatusReady || v.Status == reel.StatusProcessing && v.Playable {
 		j.Playback = s.playback(r, v)

@@ -208,6 +208,8 @@ func (c *ServeCommand) server(ctx context.Context, p *parts, open bool) (*web.Se
 		Logger:        p.log,
 		Uploads:       p.uploads,
 		Access:        access,
+		Webhooks:      web.WebhookConfig{Store: p.videos, CheckURL: p.webhooks.CheckURL},
+		Events:        p.videos,
 	}, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"reel/sqlstore"
 	"reel/tus"
 	"reel/web"
+	"reel/webhook"
 )
 
 // coreFlags are the flags reel serve and reel worker share: the database,
@@ -39,6 +40,8 @@ type coreFlags struct {
 	FFmpeg       string
 	FFprobe      string
 	LogLevel     string
+	// WebhookAllowPrivate lets webhooks reach loopback and private addresses.
+	WebhookAllowPrivate bool
 }
 
 func (c *coreFlags) register(fs *flag.FlagSet) {
@@ -58,6 +61,7 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private, link-local and metadata addresses")
 }
 
 func (c *coreFlags) validate() error {
@@ -98,6 +102,8 @@ type parts struct {
 	queue     *jobs.Queue
 	videos    *sqlstore.Store
 	uploads   *tus.Handler
+	// webhooks sends webhook messages and checks receivers' URLs.
+	webhooks *webhook.Sender
 	// runner runs transcodes and the periodic jobs; nil when the process
 	// runs none (reel serve --workers 0).
 	runner *jobs.Runner
@@ -150,7 +156,8 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	if p.queue, err = jobs.NewQueue(driver, log.With("component", "river")); err != nil {
 		return nil, err
 	}
-	p.videos = sqlstore.New(p.db.SQL, p.queue.EnqueueTranscode)
+	p.videos = sqlstore.New(p.db.SQL, p.queue.EnqueueTranscode).WithAnnounce(p.queue.AnnounceWebhooks)
+	p.webhooks = webhook.NewSender(c.WebhookAllowPrivate)
 	upload.Videos, upload.Uploads, upload.Originals = p.videos, p.videos, p.originals
 	upload.Expiry, upload.Logger = c.UploadExpiry, log
 	if p.uploads, err = tus.New(upload); err != nil {
@@ -184,8 +191,11 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 		Rescue:        &jobs.RescueWorker{Videos: p.videos, After: 2 * c.StallTimeout, Logger: log},
 		Sweep:         &jobs.SweepWorker{Stores: []reel.BlobStore{p.originals, p.outputs}, After: c.AbandonAfter, Logger: log},
 		ExpireUploads: &jobs.ExpireUploadsWorker{Uploads: p.uploads, Logger: log},
-		PollInterval:  p.db.pollInterval(),
-		Logger:        log.With("component", "river"),
+		Webhook:       &jobs.WebhookWorker{Webhooks: p.videos, Sender: p.webhooks, Logger: log},
+		// Deliveries mostly wait on the network.
+		WebhookWorkers: 4,
+		PollInterval:   p.db.pollInterval(),
+		Logger:         log.With("component", "river"),
 	})
 	if err != nil {
 		return nil, err
