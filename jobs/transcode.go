@@ -49,7 +49,9 @@ type TranscodeWorker struct {
 	// Encrypt publishes every video with HLS AES-128 encryption, a fresh
 	// content key per transcode.
 	Encrypt bool
-	Logger  *slog.Logger
+	// Events, if set, receives the video's event log entries (events.go).
+	Events reel.VideoEventStore
+	Logger *slog.Logger
 }
 
 // Why a transcode's context was cancelled, besides River's own reasons.
@@ -81,6 +83,8 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	if _, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Status: &processing, Progress: &zero}); err != nil {
 		return ignoreNotFound(err)
 	}
+	w.note(ctx, id, reel.LogStarted, fmt.Sprintf("Transcode attempt %d started on %s.", job.Attempt, hostname()),
+		map[string]any{"worker": hostname(), "attempt": job.Attempt, "job": job.ID})
 
 	// A deleted or requeued video cancels its transcode: progress updates
 	// find it gone, or find another job's id on it.
@@ -129,6 +133,7 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 			store(p)
 		},
 		Started: func(duration float64) {
+			w.note(ctx, id, reel.LogProbed, fmt.Sprintf("Probed: %.1f s of media.", duration), map[string]any{"duration": duration})
 			if w.LimitFactor > 0 {
 				dog.limit(time.Duration(w.LimitFactor*duration*float64(time.Second)) + w.StallTimeout)
 			}
@@ -168,6 +173,7 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 		return w.fail(ctx, log, job, err)
 	}
 	log.Info("transcoded", "seconds", time.Since(start).Seconds(), "renditions", len(res.Renditions))
+	w.noteRenditions(ctx, id, res, time.Since(start))
 
 	if pub == nil {
 		pub = newPublisher(w.Outputs, id, dir, nil, key, nil)

@@ -176,6 +176,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 		Workers: workers,
 		Transcode: &jobs.TranscodeWorker{
 			Videos:       p.videos,
+			Events:       p.videos,
 			Originals:    p.originals,
 			Outputs:      p.outputs,
 			Transcoder:   &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: log},

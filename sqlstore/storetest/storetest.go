@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite of sqlstore.Store, in the
 // style of testing/fstest.TestFS: one suite per seam the store implements
 // (reel.VideoStore with its enqueue-with-state-change, reel.KeyStore and
-// reel.SessionStore, reel.UploadStore with its leases, the signing key),
+// reel.SessionStore, reel.UploadStore with its leases, the signing key,
+// webhooks and the event log),
 // run against every database reel supports, SQLite and PostgreSQL alike.
 package storetest
 
@@ -29,6 +30,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("KeysAndSessions", func(t *testing.T) { RunKeys(t, b) })
 	t.Run("Uploads", func(t *testing.T) { RunUploads(t, b) })
 	t.Run("SigningKey", func(t *testing.T) { RunSigningKey(t, b) })
+	t.Run("Webhooks", func(t *testing.T) { RunWebhooks(t, b) })
 }
 
 // RunVideos checks reel.VideoStore: lifecycle, pagination, visibility,
