@@ -36,6 +36,13 @@ func (e *authEnv) snapshot() string {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "key %s %s %s revoked:%v\n", k.ID, k.Name, k.Role, k.Revoked())
 	}
+	hooks, err := e.store.Webhooks(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, h := range hooks {
+		fmt.Fprintf(&b, "webhook %s %s %q %s\n", h.ID, h.URL, h.Events, h.Secret)
+	}
 	return b.String()
 }
 

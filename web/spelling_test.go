@@ -165,6 +165,12 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		return func() io.Reader { return bytes.NewReader(raw) }, map[string]string{"Content-Type": ctype}
 	}
 	formBody, formHdr := form()
+	// A webhook to read, rotate and delete.
+	e.s.Webhooks, e.s.Events = WebhookConfig{Store: e.store}, e.store
+	hook := &reel.Webhook{URL: "https://example.com/hook", Events: []string{reel.EventVideoReady}, Secret: "whsec_AAAA"}
+	if err := e.store.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
 	directWant := http.StatusConflict // direct uploads need S3
 	if _, ok := e.s.Originals.(*s3.Store); ok {
 		directWant = http.StatusCreated
@@ -186,6 +192,12 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "POST", path: "/api/hooks/s3", body: text(`{}`), want: 404},
 		{method: "GET", path: "/play/" + tok + "/" + ready + "/master.m3u8", want: 200},
 		{method: "PATCH", path: "/api/videos/" + ready, key: "alice", body: text(`{"title":"renamed"}`), want: 200},
+		{method: "GET", path: "/api/videos/" + ready + "/events", key: "alice", want: 200},
+		{method: "GET", path: "/api/webhooks", key: "admin", want: 200},
+		{method: "POST", path: "/api/webhooks", key: "admin", body: text(`{"url":"https://example.com/h2","events":["video.failed"]}`), want: 201},
+		{method: "POST", path: "/api/webhooks/" + hook.ID + "/rotate", key: "admin", want: 200},
+		{method: "GET", path: "/api/webhooks/" + hook.ID + "/deliveries", key: "admin", want: 200},
+		{method: "DELETE", path: "/api/webhooks/" + hook.ID, key: "admin", want: 204},
 		{method: "POST", path: "/api/uploads/", key: "bob", header: map[string]string{"Tus-Resumable": "1.0.0", "Upload-Length": "10"}, want: 201},
 		// bob on alice's upload: nothing to him, under any spelling.
 		{method: "HEAD", path: upload, key: "bob", header: tusHdr, want: 404},
