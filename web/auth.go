@@ -201,6 +201,8 @@ func mayCall(p *reel.Principal, r *http.Request) error {
 	switch {
 	case path == "/api/session":
 		return nil // anyone may sign in, out, or ask who they are
+	case path == "/api/openapi.json" && read:
+		return nil // the API's description is public
 	case p == nil && read && (path == "/api/videos" || strings.HasPrefix(path, "/api/videos/") && strings.Count(path, "/") == 3):
 		return nil // the handlers show anonymous callers what is theirs to see
 	case p == nil:

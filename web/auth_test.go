@@ -19,6 +19,7 @@ import (
 
 	"reel"
 	"reel/api"
+	"reel/api/apitest"
 	"reel/disk"
 	"reel/sqlstore"
 	"reel/token"
@@ -33,6 +34,7 @@ type authEnv struct {
 	t         *testing.T
 	s         *Server
 	ts        *httptest.Server
+	client    *http.Client // checks every answer against the OpenAPI document
 	store     *sqlstore.Store
 	originals reel.BlobStore
 	secret    map[string]string // key name → secret
@@ -87,6 +89,7 @@ func newAuthEnv(t *testing.T, access AccessConfig, options ...func(*authEnv)) *a
 	e.ts.Config.MaxHeaderBytes = 64 << 10 // as reel serve
 	e.ts.Start()
 	t.Cleanup(e.ts.Close)
+	e.client = apitest.Client(t, e.ts.Client())
 	return e
 }
 
@@ -176,7 +179,7 @@ func (e *authEnv) do(r req) (int, http.Header, []byte) {
 	for k, v := range r.header {
 		hr.Header.Set(k, v)
 	}
-	resp, err := e.ts.Client().Do(hr)
+	resp, err := e.client.Do(hr)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -57,6 +57,8 @@ func (s *Server) routes() []endpoint {
 		h("GET", "/api/session", s.handleSession),
 		h("POST", "/api/session", s.handleSignIn),
 		h("DELETE", "/api/session", s.handleSignOut),
+		// This API's description (openapi.go).
+		h("GET", "/api/openapi.json", handleOpenAPI()),
 		// Any other API path.
 		h("", "/api/", s.handleNoEndpoint),
 		// Signed HLS delivery (play.go).

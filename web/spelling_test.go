@@ -179,6 +179,7 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "GET", path: "/", want: 200},
 		{method: "GET", path: "/static/app.js", want: 200},
 		{method: "GET", path: "/healthz", want: 200},
+		{method: "GET", path: "/api/openapi.json", want: 200},
 		{method: "GET", path: "/api/videos", key: "alice", want: 200},
 		{method: "GET", path: "/api/videos/" + priv, key: "alice", want: 200},
 		{method: "GET", path: "/api/videos/" + priv, want: 404},
