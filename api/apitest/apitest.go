@@ -13,6 +13,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -162,10 +163,6 @@ func (c *Checker) checkError(req *http.Request, status int, body []byte) error {
 // every answer it receives and reports mismatches with t.Errorf.
 func Client(t testing.TB, base *http.Client) *http.Client {
 	t.Helper()
-	c, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if base == nil {
 		base = http.DefaultClient
 	}
@@ -174,8 +171,29 @@ func Client(t testing.TB, base *http.Client) *http.Client {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	out.Transport = &transport{t: t, c: c, next: next}
+	out.Transport = Transport(t, next, "")
 	return &out
+}
+
+// Transport returns a RoundTripper that sends through next and checks the
+// answers of reel at server (a base URL such as http://127.0.0.1:8080),
+// or of any host if server is "", reporting mismatches with t.Errorf.
+// Requests to other hosts (an edge in front, a bucket) pass unchecked.
+func Transport(t testing.TB, next http.RoundTripper, server string) http.RoundTripper {
+	t.Helper()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := ""
+	if server != "" {
+		u, err := url.Parse(server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host = u.Host
+	}
+	return &transport{t: t, c: c, next: next, host: host}
 }
 
 // transport checks the answers passing through it.
@@ -183,6 +201,7 @@ type transport struct {
 	t    testing.TB
 	c    *Checker
 	next http.RoundTripper
+	host string // "" for any
 }
 
 // RoundTrip reads the answer's body to check it and hands on a copy.
@@ -190,7 +209,7 @@ type transport struct {
 // checked against a schema.
 func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := tr.next.RoundTrip(req)
-	if err != nil {
+	if err != nil || tr.host != "" && req.URL.Host != tr.host {
 		return resp, err
 	}
 	var body []byte

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"reel/api"
+	"reel/api/apitest"
 	"reel/pgtest"
 	"reel/s3test"
 	"reel/tusclient"
@@ -129,7 +130,7 @@ func cluster(t *testing.T, bin, db string) {
 		t.Fatalf("playback from A: %+v", v.Playback)
 	}
 	base := urlB + strings.TrimSuffix(strings.TrimPrefix(v.Playback.URL, urlA), "master.m3u8")
-	s := &server{t: t, url: urlB}
+	s := &server{t: t, url: urlB, api: apitest.Transport(t, http.DefaultTransport, urlB)}
 	resp, master := s.get(base + "master.m3u8")
 	mustStatus(t, "master via B", resp, master, http.StatusOK)
 	variants, _ := uris(string(master))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"reel/api"
+	"reel/api/apitest"
 	"reel/mediatest"
 )
 
@@ -74,7 +75,7 @@ func TestCrashMidTranscode(t *testing.T) {
 	data := t.TempDir()
 
 	url, cmd := startProcess(t, bin, data)
-	s := &server{t: t, url: url, data: data}
+	s := &server{t: t, url: url, data: data, api: apitest.Transport(t, http.DefaultTransport, url)}
 	status, v, e := s.upload(mediatest.Path(t, mediatest.Camera), "crash")
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, e.Error.Message)

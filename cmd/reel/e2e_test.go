@@ -81,7 +81,7 @@ func checkPlayback(t *testing.T, s *server, id, src string) {
 	if v.Playback == nil || len(v.Renditions) == 0 {
 		t.Fatalf("ready video without playback or renditions: %+v", v)
 	}
-	resp, err := http.Post(s.url+"/api/videos/"+id+"/retry", "", nil)
+	resp, err := s.client().Post(s.url+"/api/videos/"+id+"/retry", "", nil)
 	if err != nil || resp.StatusCode != http.StatusConflict {
 		t.Errorf("retry of a ready video: %v %v, want 409", resp.StatusCode, err)
 	}

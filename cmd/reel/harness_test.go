@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"reel/api"
+	"reel/api/apitest"
 )
 
 // testKey signs playback URLs in tests, so they can forge expired ones.
@@ -28,6 +29,9 @@ type server struct {
 	url  string
 	data string
 	done chan error // Run's result
+	// api sends requests and checks reel's answers against the OpenAPI
+	// document; it does not gunzip.
+	api http.RoundTripper
 }
 
 // startServer runs `reel serve` in-process on a free loopback port with a
@@ -72,7 +76,8 @@ func startServerCtx(t *testing.T, parent context.Context, data string, flags ...
 	})
 	select {
 	case addr := <-ready:
-		return &server{t: t, url: "http://" + addr, data: data, done: done}
+		base := "http://" + addr
+		return &server{t: t, url: base, data: data, done: done, api: apitest.Transport(t, http.DefaultTransport, base)}
 	case err := <-done:
 		t.Fatalf("reel serve exited: %v", err)
 	case <-time.After(30 * time.Second):
@@ -117,7 +122,7 @@ func (s *server) upload(path, title string) (int, api.Video, api.ErrorResponse) 
 
 func (s *server) post(body io.Reader, ctype string) (int, api.Video, api.ErrorResponse) {
 	s.t.Helper()
-	resp, err := http.Post(s.url+"/api/videos", ctype, body)
+	resp, err := s.client().Post(s.url+"/api/videos", ctype, body)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -135,6 +140,10 @@ func (s *server) post(body io.Reader, ctype string) (int, api.Video, api.ErrorRe
 	return resp.StatusCode, v, e
 }
 
+// client is an HTTP client whose answers from s are checked against the
+// OpenAPI document.
+func (s *server) client() *http.Client { return &http.Client{Transport: s.api} }
+
 // get fetches url and returns the response with its body read.
 func (s *server) get(url string, header ...string) (*http.Response, []byte) {
 	s.t.Helper()
@@ -145,7 +154,7 @@ func (s *server) get(url string, header ...string) (*http.Response, []byte) {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req) // no transparent gunzip
+	resp, err := s.api.RoundTrip(req) // no transparent gunzip
 	if err != nil {
 		s.t.Fatal(err)
 	}

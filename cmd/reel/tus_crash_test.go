@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"reel/api/apitest"
 	"reel/pgtest"
 	"reel/s3test"
 	"reel/tusclient"
@@ -263,7 +264,7 @@ func checkOriginal(t *testing.T, url, data, loc string, src []byte, original fun
 	if !bytes.Equal(got, src) {
 		t.Fatalf("stored original: %d bytes, differs from the %d byte source at %d", len(got), len(src), firstDiff(got, src))
 	}
-	s := &server{t: t, url: url, data: data}
+	s := &server{t: t, url: url, data: data, api: apitest.Transport(t, http.DefaultTransport, url)}
 	v, ok := s.video(id)
 	if !ok || v.Status != "queued" || v.Size != int64(len(src)) || v.Title != "crash "+t.Name() {
 		t.Errorf("video after the upload: found %v, %+v", ok, v)
