@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"reel/api"
+	"reel/api/apitest"
 	"reel/mediatest"
 	"reel/pgtest"
 )
@@ -145,8 +146,8 @@ func (rx *receiver) waitAccepted(video string, want ...string) {
 	}
 }
 
-// apiJSON sends a JSON request and decodes the answer into out.
-func apiJSON(t *testing.T, method, url string, in, out any) int {
+// apiJSON sends a JSON request through c and decodes the answer into out.
+func apiJSON(t *testing.T, c *http.Client, method, url string, in, out any) int {
 	t.Helper()
 	var body io.Reader
 	if in != nil {
@@ -155,7 +156,7 @@ func apiJSON(t *testing.T, method, url string, in, out any) int {
 	}
 	req, _ := http.NewRequest(method, url, body)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +176,9 @@ func TestWebhooks(t *testing.T) {
 	// Without --webhook-allow-private, a receiver on loopback is refused
 	// when the webhook is created.
 	s := startServer(t)
+	c := apitest.Client(t, nil)
 	var e api.ErrorResponse
-	status := apiJSON(t, "POST", s.url+"/api/webhooks", api.WebhookCreate{URL: newReceiver(t).srv.URL + "/hook", Events: []string{"video.ready"}}, &e)
+	status := apiJSON(t, c, "POST", s.url+"/api/webhooks", api.WebhookCreate{URL: newReceiver(t).srv.URL + "/hook", Events: []string{"video.ready"}}, &e)
 	if status != http.StatusBadRequest || !strings.Contains(e.Error.Message, "--webhook-allow-private") {
 		t.Errorf("a loopback receiver without the flag: %d %+v", status, e)
 	}
@@ -192,27 +194,29 @@ func TestWebhooksPostgres(t *testing.T) {
 func webhooksEndToEnd(t *testing.T, flags ...string) {
 	s := startServer(t, append([]string{"--webhook-allow-private"}, flags...)...)
 	rx := newReceiver(t)
+	// Every answer is checked against the OpenAPI document.
+	c := apitest.Client(t, nil)
 
 	// Bad requests get a sentence.
-	for _, c := range []api.WebhookCreate{
+	for _, bad := range []api.WebhookCreate{
 		{URL: "ftp://example.com/", Events: []string{"video.ready"}},
 		{URL: rx.srv.URL, Events: []string{"video.exploded"}},
 		{URL: rx.srv.URL},
 	} {
 		var e api.ErrorResponse
-		if status := apiJSON(t, "POST", s.url+"/api/webhooks", c, &e); status != http.StatusBadRequest || e.Error.Message == "" {
-			t.Errorf("POST /api/webhooks %+v: %d %+v", c, status, e)
+		if status := apiJSON(t, c, "POST", s.url+"/api/webhooks", bad, &e); status != http.StatusBadRequest || e.Error.Message == "" {
+			t.Errorf("POST /api/webhooks %+v: %d %+v", bad, status, e)
 		}
 	}
 
 	var hook api.Webhook
 	all := []string{"video.created", "video.uploaded", "video.playable", "video.ready", "video.failed", "video.deleted"}
-	if status := apiJSON(t, "POST", s.url+"/api/webhooks", api.WebhookCreate{URL: rx.srv.URL + "/hook", Events: all}, &hook); status != http.StatusCreated || !strings.HasPrefix(hook.Secret, "whsec_") {
+	if status := apiJSON(t, c, "POST", s.url+"/api/webhooks", api.WebhookCreate{URL: rx.srv.URL + "/hook", Events: all}, &hook); status != http.StatusCreated || !strings.HasPrefix(hook.Secret, "whsec_") {
 		t.Fatalf("create webhook: %d %+v", status, hook)
 	}
 	rx.trust(hook.Secret)
 	var list api.WebhookList
-	apiJSON(t, "GET", s.url+"/api/webhooks", nil, &list)
+	apiJSON(t, c, "GET", s.url+"/api/webhooks", nil, &list)
 	if len(list.Webhooks) != 1 || list.Webhooks[0].ID != hook.ID || list.Webhooks[0].Secret != "" {
 		t.Errorf("list: %+v (secrets are shown once)", list)
 	}
@@ -230,7 +234,7 @@ func webhooksEndToEnd(t *testing.T, flags ...string) {
 
 	// The log of a ready video, in order.
 	var log api.VideoEvents
-	if status := apiJSON(t, "GET", s.url+"/api/videos/"+v.ID+"/events", nil, &log); status != http.StatusOK {
+	if status := apiJSON(t, c, "GET", s.url+"/api/videos/"+v.ID+"/events", nil, &log); status != http.StatusOK {
 		t.Fatalf("events: %d", status)
 	}
 	var types []string
@@ -244,12 +248,12 @@ func webhooksEndToEnd(t *testing.T, flags ...string) {
 
 	// A rotated secret signs what follows.
 	var rotated api.Webhook
-	if status := apiJSON(t, "POST", s.url+"/api/webhooks/"+hook.ID+"/rotate", nil, &rotated); status != http.StatusOK || !strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == hook.Secret {
+	if status := apiJSON(t, c, "POST", s.url+"/api/webhooks/"+hook.ID+"/rotate", nil, &rotated); status != http.StatusOK || !strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == hook.Secret {
 		t.Fatalf("rotate: %d %+v", status, rotated)
 	}
 	rx.trust(rotated.Secret)
 	req, _ := http.NewRequest("DELETE", s.url+"/api/videos/"+v.ID, nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("delete: %v %v", resp, err)
 	}
 	rx.waitAccepted(v.ID, "video.deleted")
@@ -259,14 +263,14 @@ func webhooksEndToEnd(t *testing.T, flags ...string) {
 	os.WriteFile(text, bytes.Repeat([]byte("this is not a video\n"), 100), 0o644)
 	_, bad, _ := s.upload(text, "")
 	s.waitFinal(bad.ID, 2*time.Minute)
-	if status := apiJSON(t, "POST", s.url+"/api/videos/"+bad.ID+"/retry", nil, nil); status != http.StatusAccepted {
+	if status := apiJSON(t, c, "POST", s.url+"/api/videos/"+bad.ID+"/retry", nil, nil); status != http.StatusAccepted {
 		t.Fatalf("retry: %d", status)
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	want := []string{"created", "uploaded", "transcode.started", "failed", "retried", "transcode.started", "failed"}
 	for {
 		log = api.VideoEvents{}
-		apiJSON(t, "GET", s.url+"/api/videos/"+bad.ID+"/events", nil, &log)
+		apiJSON(t, c, "GET", s.url+"/api/videos/"+bad.ID+"/events", nil, &log)
 		types = types[:0]
 		for _, e := range log.Events {
 			types = append(types, e.Type)
@@ -303,7 +307,7 @@ func webhooksEndToEnd(t *testing.T, flags ...string) {
 
 	// The deliveries list every attempt, the same webhook-id on both.
 	var ds api.DeliveryList
-	apiJSON(t, "GET", s.url+"/api/webhooks/"+hook.ID+"/deliveries", nil, &ds)
+	apiJSON(t, c, "GET", s.url+"/api/webhooks/"+hook.ID+"/deliveries", nil, &ds)
 	attempts := map[string][]api.Delivery{}
 	for _, d := range ds.Deliveries {
 		attempts[d.WebhookID] = append(attempts[d.WebhookID], d)
@@ -318,10 +322,10 @@ func webhooksEndToEnd(t *testing.T, flags ...string) {
 	}
 
 	req, _ = http.NewRequest("DELETE", s.url+"/api/webhooks/"+hook.ID, nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Errorf("delete webhook: %v %v", resp, err)
 	}
-	if status := apiJSON(t, "GET", s.url+"/api/webhooks/"+hook.ID+"/deliveries", nil, nil); status != http.StatusNotFound {
+	if status := apiJSON(t, c, "GET", s.url+"/api/webhooks/"+hook.ID+"/deliveries", nil, nil); status != http.StatusNotFound {
 		t.Errorf("deliveries of a deleted webhook: %d", status)
 	}
 }
