@@ -71,16 +71,25 @@ type Video struct {
 	UpdatedAt time.Time
 }
 
-// Rendition is one rung of the HLS ladder as published.
+// Rendition is one rendition of the HLS output as published: a rung of
+// the video ladder, or the audio, which is encoded once and played by
+// every video rung (an audio rendition has no size). A video rung's
+// bandwidths and codecs are those of its master playlist entry: its video
+// plus the audio.
 type Rendition struct {
-	Name             string  `json:"name"` // "720p", also the folder of its playlist
+	Name             string  `json:"name"` // "720p" or "audio", also the folder of its playlist
 	Width            int     `json:"width"`
 	Height           int     `json:"height"`
 	Bandwidth        int     `json:"bandwidth"`         // measured peak, bits/s
 	AverageBandwidth int     `json:"average_bandwidth"` // measured mean, bits/s
 	Codecs           string  `json:"codecs"`
 	FrameRate        float64 `json:"frame_rate"`
+	Channels         int     `json:"channels,omitempty"` // audio only: 2 for stereo
+	Language         string  `json:"language,omitempty"` // audio only, when the source says
 }
+
+// IsAudio reports whether r is an audio rendition: it has no picture.
+func (r Rendition) IsAudio() bool { return r.Width == 0 && r.Height == 0 }
 
 // idEncoding spells ids in lower-case letters and digits, safe in paths and keys.
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

@@ -47,13 +47,13 @@ func Args(input, outDir string, plan *Plan) []string {
 	} else {
 		// One decode of the video, split once per rung (and storyboard).
 		args = append(args, "-filter_complex", videoGraph(plan))
-		// Each rendition is its own video plus (a copy of) the audio, so that
-		// every variant plays alone, as a muxed HLS variant must.
 		for i := range plan.Rungs {
 			args = append(args, "-map", fmt.Sprintf("[v%d]", i))
-			if audio {
-				args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
-			}
+		}
+		if audio {
+			// The audio once, as its own rendition that every rung plays:
+			// one encode instead of one per rung, and stored once.
+			args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
 		}
 	}
 	args = append(args,
@@ -67,14 +67,23 @@ func Args(input, outDir string, plan *Plan) []string {
 	if audio {
 		// AAC-LC stereo at 48 kHz plays everywhere HLS does; resampling
 		// also turns odd sources (8 kHz AMR, 5.1) into that one shape.
-		args = append(args, "-c:a", "aac", "-ac", "2", "-ar", "48000")
-		for i, r := range plan.Rungs {
-			args = append(args, fmt.Sprintf("-b:a:%d", i), kbps(r.AudioRate))
+		args = append(args,
+			// Gaps in the source's audio timestamps filled with silence, from
+			// 0: the audio rendition is a timeline of its own, which players
+			// and the HLS muxer (which times segments by it) take as
+			// continuous. A 3GP phone clip's AMR, one packet a second, would
+			// otherwise end its last segment's EXTINF 3 s short.
+			"-af", "aresample=async=1:first_pts=0",
+			"-c:a", "aac", "-ac", "2", "-ar", "48000")
+		rate := plan.Rungs[0].AudioRate
+		if plan.Audio != nil {
+			rate = plan.Audio.AudioRate
 		}
+		args = append(args, "-b:a", kbps(rate))
 	}
 
 	init := reel.InitSegment
-	if len(plan.Rungs) > 1 {
+	if len(plan.outputs()) > 1 {
 		init = "init_%v.mp4"
 	}
 	args = append(args,
@@ -90,7 +99,7 @@ func Args(input, outDir string, plan *Plan) []string {
 		// %v is the variant's name from -var_stream_map: one folder per rung.
 		// No -master_pl_name: reel writes the master from measured sizes.
 		"-hls_segment_filename", filepath.Join(outDir, "%v", reel.SegmentPattern),
-		"-var_stream_map", streamMap(plan.Rungs, audio, !plan.AudioOnly),
+		"-var_stream_map", streamMap(plan),
 		filepath.Join(outDir, "%v", reel.MediaPlaylist),
 	)
 
@@ -135,19 +144,19 @@ func videoCodecArgs(plan *Plan) []string {
 	return args
 }
 
-// streamMap returns the -var_stream_map: "v:0,a:0,name:360p v:1,a:1,name:720p",
-// or "a:0,name:audio" for audio only.
-func streamMap(rungs []Rung, audio, video bool) string {
-	vs := make([]string, len(rungs))
-	for i, r := range rungs {
-		var parts []string
-		if video {
-			parts = append(parts, fmt.Sprintf("v:%d", i))
-		}
-		if audio {
-			parts = append(parts, fmt.Sprintf("a:%d", i))
-		}
-		vs[i] = strings.Join(append(parts, "name:"+r.Name), ",")
+// streamMap returns the -var_stream_map: one variant per video rung and
+// one for the audio, "v:0,name:360p v:1,name:720p a:0,name:audio", or
+// "a:0,name:audio" for audio only.
+func streamMap(plan *Plan) string {
+	if plan.AudioOnly {
+		return "a:0,name:" + plan.Rungs[0].Name
+	}
+	var vs []string
+	for i, r := range plan.Rungs {
+		vs = append(vs, fmt.Sprintf("v:%d,name:%s", i, r.Name))
+	}
+	if plan.Audio != nil {
+		vs = append(vs, "a:0,name:"+plan.Audio.Name)
 	}
 	return strings.Join(vs, " ")
 }

@@ -75,10 +75,12 @@ func TestArgsStructure(t *testing.T) {
 	for _, want := range []string{
 		"-filter_complex [0:0]fps=30/1,split=5[s0][s1][s2][s3][s4];[s0]scale=640:360,setsar=1,format=yuv420p[v0];",
 		";[s4]fps=1/1,scale=160:90,setsar=1,format=rgb24[sb] ",
-		"-map [v0] -map 0:1 -map [v1] -map 0:1 -map [v2] -map 0:1 -map [v3] -map 0:1 ",
+		// The audio once, after the video rungs, in its own rendition.
+		"-map [v0] -map [v1] -map [v2] -map [v3] -map 0:1 -map_metadata",
+		"-c:a aac -ac 2 -ar 48000 -b:a 128k -max_muxing",
 		"-g 60 -sc_threshold 0",
 		"-hls_fmp4_init_filename init_%v.mp4",
-		"-var_stream_map v:0,a:0,name:360p v:1,a:1,name:480p v:2,a:2,name:720p v:3,a:3,name:1080p /out/%v/index.m3u8",
+		"-var_stream_map v:0,name:360p v:1,name:480p v:2,name:720p v:3,name:1080p a:0,name:audio /out/%v/index.m3u8",
 		// The storyboard: a second output of the same command.
 		"/out/%v/index.m3u8 -map [sb] -f rawvideo /out/.storyboard.rgb",
 		// EVENT while encoding, for publishing as segments come.

@@ -199,7 +199,11 @@ func TestTranscodeGenerated(t *testing.T) {
 		}
 		checkOutput(t, input, o, "180p 320x180", true)
 		checkCodes(t, o, "multiple_audio_tracks")
-		if db := volume(t, filepath.Join(o.out, "180p", reel.MediaPlaylist)); db < -30 {
+		// The default track's language names the audio rendition.
+		if a := o.res.Renditions[len(o.res.Renditions)-1]; a.Language != "fra" {
+			t.Errorf("audio rendition %+v, want language fra", a)
+		}
+		if db := volume(t, filepath.Join(o.out, "audio", reel.MediaPlaylist)); db < -30 {
 			t.Errorf("mean volume %.1f dB: the silent track was used, not the default one", db)
 		}
 	})

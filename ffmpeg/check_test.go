@@ -69,14 +69,21 @@ func checkCodes(t *testing.T, o *outcome, want ...string) {
 func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool) {
 	t.Helper()
 	res, out := o.res, o.out
+	audioOnly := res.Width == 0
+	// want names the video rungs; the audio rendition comes last, once.
 	var names []string
 	for _, r := range res.Renditions {
-		names = append(names, fmt.Sprintf("%s %dx%d", r.Name, r.Width, r.Height))
+		if !r.IsAudio() || audioOnly {
+			names = append(names, fmt.Sprintf("%s %dx%d", r.Name, r.Width, r.Height))
+		}
 	}
 	if got := strings.Join(names, ", "); got != want {
 		t.Fatalf("renditions %s, want %s", got, want)
 	}
-	audioOnly := res.Width == 0
+	last := res.Renditions[len(res.Renditions)-1]
+	if withAudio := !audioOnly && last.IsAudio(); withAudio != (audio && !audioOnly) {
+		t.Fatalf("audio rendition %v, want %v: %+v", withAudio, audio && !audioOnly, res.Renditions)
+	}
 	srcDuration := probe(t, input).duration()
 	if math.Abs(res.Duration-srcDuration) > 0.01 {
 		t.Errorf("Duration %v, want the source's %v", res.Duration, srcDuration)
@@ -90,10 +97,26 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 	}
 	lastBandwidth := 0
 	for _, r := range res.Renditions {
-		inf := fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=\"%s\",RESOLUTION=%dx%d,FRAME-RATE=%.3f\n%s/index.m3u8\n",
-			r.Bandwidth, r.AverageBandwidth, r.Codecs, r.Width, r.Height, r.FrameRate, r.Name)
+		group := ""
+		if audio {
+			group = `,AUDIO="audio"`
+		}
+		inf := fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=\"%s\",RESOLUTION=%dx%d,FRAME-RATE=%.3f%s\n%s/index.m3u8\n",
+			r.Bandwidth, r.AverageBandwidth, r.Codecs, r.Width, r.Height, r.FrameRate, group, r.Name)
 		wantCodecs := r.Codecs != "" && strings.HasPrefix(r.Codecs, "avc1.64") && strings.HasSuffix(r.Codecs, ",mp4a.40.2") == audio
-		if audioOnly {
+		switch {
+		case r.IsAudio() && !audioOnly:
+			// The audio group, which every variant above names; its
+			// bandwidth is counted in theirs.
+			inf = `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio`
+			if !strings.Contains(string(master), inf) || !strings.Contains(string(master), `CHANNELS="2",URI="audio/index.m3u8"`+"\n") {
+				t.Errorf("master lacks the audio group:\n%s", master)
+			}
+			if r.Codecs != "mp4a.40.2" || r.Channels != 2 || r.AverageBandwidth > r.Bandwidth || r.AverageBandwidth <= 0 {
+				t.Errorf("audio rendition %+v", r)
+			}
+			continue
+		case audioOnly:
 			// No video: no RESOLUTION, no FRAME-RATE.
 			inf = fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=\"mp4a.40.2\"\n%s/index.m3u8\n",
 				r.Bandwidth, r.AverageBandwidth, r.Name)
@@ -155,8 +178,9 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 				gotAudio = s.CodecName == "aac" && s.Channels == 2
 			}
 		}
-		if gotAudio != audio || gotVideo == audioOnly {
-			t.Errorf("%s: stereo AAC %v, video %v; want %v, %v", r.Name, gotAudio, gotVideo, audio, !audioOnly)
+		// Video rungs carry no audio: it is the audio rendition's alone.
+		if gotAudio != r.IsAudio() || gotVideo == r.IsAudio() {
+			t.Errorf("%s: stereo AAC %v, video %v; want %v, %v", r.Name, gotAudio, gotVideo, r.IsAudio(), !r.IsAudio())
 		}
 		if d := p.duration(); math.Abs(d-srcDuration) > 0.5 {
 			t.Errorf("%s: lasts %.3f s, source %.3f s", r.Name, d, srcDuration)
@@ -167,7 +191,7 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 		if msg, err := cmd.CombinedOutput(); err != nil || len(msg) > 0 {
 			t.Errorf("%s: decoding: %v\n%s", r.Name, err, msg)
 		}
-		if audioOnly {
+		if r.IsAudio() {
 			continue
 		}
 
@@ -232,7 +256,15 @@ func checkCalls(t *testing.T, o *outcome) {
 func checkConformance(t *testing.T, out string, res *reel.TranscodeResult) {
 	t.Helper()
 	var starts [][]float64 // per video rendition, each segment's first frame
+	var audio reel.Rendition
+	if last := res.Renditions[len(res.Renditions)-1]; last.IsAudio() && res.Width > 0 {
+		audio = last // counted in every video rung's bandwidths
+	}
 	for _, r := range res.Renditions {
+		if !r.IsAudio() {
+			r.Bandwidth -= audio.Bandwidth
+			r.AverageBandwidth -= audio.AverageBandwidth
+		}
 		data, err := os.ReadFile(filepath.Join(out, r.Name, reel.MediaPlaylist))
 		if err != nil {
 			t.Fatal(err)
@@ -338,8 +370,8 @@ var byteRange = regexp.MustCompile(`#EXTINF:([0-9.]+),\n#EXT-X-BYTERANGE:(\d+)@(
 func checkIFrames(t *testing.T, out string, res *reel.TranscodeResult, master string) {
 	t.Helper()
 	for i, r := range res.Renditions {
-		if r.Width == 0 {
-			if strings.Contains(master, "I-FRAME") {
+		if r.IsAudio() {
+			if res.Width == 0 && strings.Contains(master, "I-FRAME") {
 				t.Error("I-frame playlist for audio only")
 			}
 			continue
@@ -457,7 +489,12 @@ func checkStoryboard(t *testing.T, out string, res *reel.TranscodeResult) {
 // 1280 on its long side; 1280x720 for audio only.
 func checkPoster(t *testing.T, out string, res *reel.TranscodeResult) {
 	t.Helper()
-	top := res.Renditions[len(res.Renditions)-1]
+	var top reel.Rendition // the last video rung
+	for _, r := range res.Renditions {
+		if !r.IsAudio() {
+			top = r
+		}
+	}
 	pw, ph := top.Width, top.Height
 	if long := max(pw, ph); long > 1280 {
 		pw, ph = pw*1280/long, ph*1280/long

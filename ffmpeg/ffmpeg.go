@@ -137,10 +137,10 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	if err != nil {
 		return nil, t.failed(ctx, err)
 	}
-	if err := finishPlaylists(outDir, plan.Rungs); err != nil {
+	if err := finishPlaylists(outDir, plan.outputs()); err != nil {
 		return nil, err
 	}
-	renditions, variants, duration, err := measure(outDir, plan)
+	renditions, duration, err := measure(outDir, plan)
 	// Missing or empty playlists after a successful exit mean ffmpeg could
 	// decode nothing; other errors are the machine's.
 	nothing := errors.Is(err, fs.ErrNotExist) || errors.Is(err, hls.ErrNoSegments)
@@ -162,7 +162,7 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	// What reel adds to ffmpeg's output: I-frame playlists, the
 	// storyboard's sheets and cues, the poster, and the master, last: a
 	// visible master means a complete video.
-	iframes, err := writeIFramePlaylists(outDir, plan, variants)
+	iframes, err := writeIFramePlaylists(outDir, plan, renditions)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	if err := t.poster(ctx, req.Input, filepath.Join(outDir, reel.PosterImage), plan); err != nil {
 		return nil, err
 	}
-	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), variants, iframes); err != nil {
+	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), renditions, iframes); err != nil {
 		return nil, err
 	}
 

@@ -165,6 +165,9 @@ func TestTranscode(t *testing.T) {
 			}
 			var names []string
 			for _, r := range o.res.Renditions {
+				if r.IsAudio() && o.res.Width > 0 {
+					continue // checkOutput checks the audio rendition apart
+				}
 				names = append(names, fmt.Sprintf("%s %dx%d", r.Name, r.Width, r.Height))
 				if r.Width > o.res.Width+1 || r.Height > o.res.Height+1 {
 					t.Errorf("rendition %s %dx%d upscales the %dx%d source", r.Name, r.Width, r.Height, o.res.Width, o.res.Height)

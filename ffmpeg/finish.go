@@ -52,40 +52,54 @@ func finishPlaylists(outDir string, rungs []Rung) error {
 }
 
 // measure reads each rendition's playlist and segment sizes and returns
-// the renditions as published, the master's variants, and the duration
-// the renditions hold (the longest).
-func measure(outDir string, plan *Plan) ([]reel.Rendition, []hls.Variant, float64, error) {
+// the renditions as published, in the order of plan.Renditions, and the
+// duration the renditions hold (the longest). A video rung's bandwidths
+// and codecs count the audio rendition it plays.
+func measure(outDir string, plan *Plan) ([]reel.Rendition, float64, error) {
 	fsys := os.DirFS(outDir)
 	// A rounded rate reads better in JSON; FRAME-RATE has 3 decimals anyway.
 	fps := math.Round(plan.FrameRate.Float()*1000) / 1000
 	var renditions []reel.Rendition
 	var variants []hls.Variant
 	var duration float64
-	for _, r := range plan.Rungs {
-		uri := r.Name + "/" + reel.MediaPlaylist
-		m, err := hls.Measure(fsys, uri)
+	for _, r := range plan.outputs() {
+		m, err := hls.Measure(fsys, r.Name+"/"+reel.MediaPlaylist)
 		if err != nil {
-			return nil, nil, duration, fmt.Errorf("measure %s: %w", r.Name, err)
+			return nil, duration, fmt.Errorf("measure %s: %w", r.Name, err)
 		}
 		duration = max(duration, m.Duration)
+		variants = append(variants, hls.Variant{Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth, Codecs: m.Codecs})
+	}
+	if plan.AudioOnly {
+		r := plan.audioRendition(plan.Rungs[0])
+		r.Bandwidth, r.AverageBandwidth, r.Codecs = variants[0].Bandwidth, variants[0].AverageBandwidth, variants[0].Codecs
+		return []reel.Rendition{r}, duration, nil
+	}
+	video := variants[:len(plan.Rungs)]
+	if plan.Audio != nil {
+		video = hls.WithAudio(video, hls.AudioGroup, variants[len(plan.Rungs)])
+	}
+	for i, r := range plan.Rungs {
 		renditions = append(renditions, reel.Rendition{
 			Name: r.Name, Width: r.Width, Height: r.Height,
-			Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth,
-			Codecs: m.Codecs, FrameRate: fps,
-		})
-		variants = append(variants, hls.Variant{
-			URI: uri, Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth,
-			Codecs: m.Codecs, Width: r.Width, Height: r.Height, FrameRate: fps,
+			Bandwidth: video[i].Bandwidth, AverageBandwidth: video[i].AverageBandwidth,
+			Codecs: video[i].Codecs, FrameRate: fps,
 		})
 	}
-	return renditions, variants, duration, nil
+	if plan.Audio != nil {
+		a := plan.audioRendition(*plan.Audio)
+		m := variants[len(plan.Rungs)]
+		a.Bandwidth, a.AverageBandwidth, a.Codecs = m.Bandwidth, m.AverageBandwidth, m.Codecs
+		renditions = append(renditions, a)
+	}
+	return renditions, duration, nil
 }
 
 // writeIFramePlaylists writes OUT/<rung>/iframes.m3u8 for every video
 // rendition, from the moof boxes of the segments ffmpeg wrote, and returns
-// the master's entries for them. variants are the measured renditions, in
-// the order of plan.Rungs.
-func writeIFramePlaylists(outDir string, plan *Plan, variants []hls.Variant) ([]hls.IFrameVariant, error) {
+// the master's entries for them. renditions are the measured renditions,
+// video rungs first in the order of plan.Rungs.
+func writeIFramePlaylists(outDir string, plan *Plan, renditions []reel.Rendition) ([]hls.IFrameVariant, error) {
 	if plan.AudioOnly {
 		return nil, nil
 	}
@@ -104,7 +118,7 @@ func writeIFramePlaylists(outDir string, plan *Plan, variants []hls.Variant) ([]
 			return nil, err
 		}
 		// The video's codec alone: I-frame playlists carry no audio.
-		codecs, _, _ := strings.Cut(variants[i].Codecs, ",")
+		codecs, _, _ := strings.Cut(renditions[i].Codecs, ",")
 		out = append(out, hls.IFrameVariant{
 			URI: r.Name + "/" + reel.IFramePlaylist, Bandwidth: idx.Bandwidth, AverageBandwidth: idx.AverageBandwidth,
 			Codecs: codecs, Width: r.Width, Height: r.Height,
@@ -186,10 +200,10 @@ func (t *Transcoder) poster(ctx context.Context, input, out string, plan *Plan) 
 	return fmt.Errorf("poster: %w", err)
 }
 
-// writeMaster writes the master playlist.
-func writeMaster(name string, variants []hls.Variant, iframes []hls.IFrameVariant) error {
+// writeMaster writes the master playlist of the renditions.
+func writeMaster(name string, renditions []reel.Rendition, iframes []hls.IFrameVariant) error {
 	var b bytes.Buffer
-	if err := hls.WriteMaster(&b, variants, iframes...); err != nil {
+	if err := hls.MasterOf(renditions, iframes).Encode(&b); err != nil {
 		return err
 	}
 	return writeFileAtomic(name, b.Bytes())

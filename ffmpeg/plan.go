@@ -18,6 +18,11 @@ type Plan struct {
 	// AudioOnly is set when the source has no video: the ladder is one
 	// AAC rendition and the poster a picture of the waveform.
 	AudioOnly bool
+	// Audio is the audio rendition of a video with sound: the source's
+	// audio encoded once, in its own folder, which every video rung plays
+	// (an HLS audio rendition group). Nil without audio, and for audio
+	// only, whose one rung is the audio.
+	Audio *Rung
 	// FrameRate is the constant rate of every video rendition (zero for
 	// audio only): variable rates are made constant, high ones halved.
 	FrameRate Rational
@@ -46,6 +51,11 @@ func NewPlan(p *Probe) *Plan {
 		return plan
 	}
 	plan.Rungs = PlanLadder(p)
+	if p.HasAudio() {
+		// The rate the top rung's screen calls for: 96k AAC for a ladder of
+		// phone sizes only, 128k otherwise.
+		plan.Audio = &Rung{Name: audioOnlyRung.Name, AudioRate: plan.Rungs[len(plan.Rungs)-1].AudioRate}
+	}
 	plan.FrameRate = OutputFrameRate(p)
 	plan.Deinterlace = p.Video.Interlaced()
 	plan.ToneMap = p.Video.HDR() != ""
@@ -57,17 +67,39 @@ func NewPlan(p *Probe) *Plan {
 
 // Renditions returns the renditions as planned, for a caller that
 // publishes while encoding: names, sizes and frame rates as they will be,
-// Bandwidth the rate cap (video peak plus audio). Measured values replace
-// them once encoding is done.
+// Bandwidth the rate cap (a video rung's counts the audio it plays), the
+// audio rendition last. Measured values replace them once encoding is
+// done.
 func (plan *Plan) Renditions() []reel.Rendition {
 	fr := math.Round(plan.FrameRate.Float()*1000) / 1000
-	rs := make([]reel.Rendition, len(plan.Rungs))
-	for i, r := range plan.Rungs {
+	if plan.AudioOnly {
+		return []reel.Rendition{plan.audioRendition(plan.Rungs[0])}
+	}
+	rs := make([]reel.Rendition, 0, len(plan.Rungs)+1)
+	for _, r := range plan.Rungs {
 		bw := r.MaxRate
-		if plan.Probe.HasAudio() {
-			bw += r.AudioRate
+		if plan.Audio != nil {
+			bw += plan.Audio.AudioRate
 		}
-		rs[i] = reel.Rendition{Name: r.Name, Width: r.Width, Height: r.Height, Bandwidth: bw, FrameRate: fr}
+		rs = append(rs, reel.Rendition{Name: r.Name, Width: r.Width, Height: r.Height, Bandwidth: bw, FrameRate: fr})
+	}
+	if plan.Audio != nil {
+		rs = append(rs, plan.audioRendition(*plan.Audio))
 	}
 	return rs
+}
+
+// audioRendition returns the planned audio rendition r: stereo, in the
+// source's language when it says.
+func (plan *Plan) audioRendition(r Rung) reel.Rendition {
+	return reel.Rendition{Name: r.Name, Bandwidth: r.AudioRate, Channels: 2, Language: plan.Probe.Audio.Language}
+}
+
+// outputs returns every rendition ffmpeg writes a folder for: the video
+// rungs and the audio, or the one audio rung of an audio-only source.
+func (plan *Plan) outputs() []Rung {
+	if plan.Audio == nil {
+		return plan.Rungs
+	}
+	return append(append([]Rung(nil), plan.Rungs...), *plan.Audio)
 }

@@ -84,15 +84,17 @@ func TestNewPlan(t *testing.T) {
 func TestPlanRenditions(t *testing.T) {
 	got := ffmpeg.NewPlan(source(1280, 720, "30000/1001")).Renditions()
 	want := []reel.Rendition{
-		{Name: "360p", Width: 640, Height: 360, Bandwidth: 896_000, FrameRate: 29.97},
+		// Every rung plays the one audio rendition, at the top rung's rate.
+		{Name: "360p", Width: 640, Height: 360, Bandwidth: 928_000, FrameRate: 29.97},
 		{Name: "480p", Width: 854, Height: 480, Bandwidth: 1_528_000, FrameRate: 29.97},
 		{Name: "720p", Width: 1280, Height: 720, Bandwidth: 2_928_000, FrameRate: 29.97},
+		{Name: "audio", Bandwidth: 128_000, Channels: 2},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 	audio := ffmpeg.NewPlan(loadProbe(t, "audioonly")).Renditions()
-	if len(audio) != 1 || audio[0] != (reel.Rendition{Name: "audio", Bandwidth: 128_000}) {
+	if len(audio) != 1 || audio[0] != (reel.Rendition{Name: "audio", Bandwidth: 128_000, Channels: 2, Language: "eng"}) {
 		t.Errorf("audio only: %+v", audio)
 	}
 	silent := ffmpeg.NewPlan(loadProbe(t, "hevc")).Renditions()

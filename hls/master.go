@@ -20,6 +20,48 @@ type Variant struct {
 	Codecs           string  // e.g. "avc1.64001f,mp4a.40.2"; omitted if ""
 	Width, Height    int     // RESOLUTION; omitted if 0
 	FrameRate        float64 // FRAME-RATE; omitted if 0
+	Audio            string  // AUDIO: the GROUP-ID of its audio rendition; omitted if ""
+}
+
+// Audio is an audio rendition as a master playlist lists it
+// (EXT-X-MEDIA:TYPE=AUDIO): the audio that the variants naming its group
+// play alongside their video.
+type Audio struct {
+	GroupID  string // GROUP-ID, which each variant's AUDIO names
+	Name     string // NAME, what a player's menu shows
+	Language string // LANGUAGE, e.g. "en" or "eng"; omitted if ""
+	Channels int    // CHANNELS; omitted if 0
+	URI      string // its media playlist, relative to the master
+	Default  bool   // DEFAULT=YES and AUTOSELECT=YES: play it unless told otherwise
+}
+
+// WithAudio returns variants made to play with the audio rendition
+// measured as audio (its Bandwidth, AverageBandwidth and Codecs) from
+// group: each names the group, and its bandwidths and codecs count the
+// audio too, since a player fetches both (Apple's HLS authoring spec:
+// BANDWIDTH is that of the whole presentation the variant plays).
+func WithAudio(variants []Variant, group string, audio Variant) []Variant {
+	out := slices.Clone(variants)
+	for i := range out {
+		v := &out[i]
+		v.Audio = group
+		v.Bandwidth += audio.Bandwidth
+		if v.AverageBandwidth > 0 && audio.AverageBandwidth > 0 {
+			v.AverageBandwidth += audio.AverageBandwidth
+		}
+		if v.Codecs != "" && audio.Codecs != "" {
+			v.Codecs += "," + audio.Codecs
+		}
+	}
+	return out
+}
+
+// Master is a master playlist: audio renditions, variants and I-frame
+// playlists.
+type Master struct {
+	Audio    []Audio
+	Variants []Variant
+	IFrames  []IFrameVariant
 }
 
 // IFrameVariant is an I-frame playlist as a master playlist lists it
@@ -38,17 +80,44 @@ type IFrameVariant struct {
 // variant's segments start with an IDR frame, hence
 // EXT-X-INDEPENDENT-SEGMENTS.
 func WriteMaster(w io.Writer, variants []Variant, iframes ...IFrameVariant) error {
-	if len(variants) == 0 {
+	return Master{Variants: variants, IFrames: iframes}.Encode(w)
+}
+
+// Encode writes m as WriteMaster does, with the audio renditions
+// (EXT-X-MEDIA) first. Every group a variant names must be among them.
+func (m Master) Encode(w io.Writer) error {
+	if len(m.Variants) == 0 {
 		return errors.New("hls: master playlist without variants")
 	}
-	vs := slices.Clone(variants)
+	vs := slices.Clone(m.Variants)
 	slices.SortStableFunc(vs, func(a, b Variant) int { return cmp.Compare(a.Bandwidth, b.Bandwidth) })
+	groups := map[string]bool{}
 
 	bw := bufio.NewWriter(w)
 	bw.WriteString("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n")
+	for _, a := range m.Audio {
+		if err := a.check(); err != nil {
+			return err
+		}
+		groups[a.GroupID] = true
+		attrs := []string{"TYPE=AUDIO", `GROUP-ID="` + a.GroupID + `"`, `NAME="` + a.Name + `"`}
+		if a.Language != "" {
+			attrs = append(attrs, `LANGUAGE="`+a.Language+`"`)
+		}
+		yes := map[bool]string{true: "YES", false: "NO"}[a.Default]
+		attrs = append(attrs, "DEFAULT="+yes, "AUTOSELECT="+yes)
+		if a.Channels > 0 {
+			attrs = append(attrs, `CHANNELS="`+strconv.Itoa(a.Channels)+`"`)
+		}
+		attrs = append(attrs, `URI="`+a.URI+`"`)
+		fmt.Fprintf(bw, "#EXT-X-MEDIA:%s\n", strings.Join(attrs, ","))
+	}
 	for _, v := range vs {
 		if err := v.check(); err != nil {
 			return err
+		}
+		if v.Audio != "" && !groups[v.Audio] {
+			return fmt.Errorf("hls: variant %s names audio group %q, which has no rendition", v.URI, v.Audio)
 		}
 		attrs := []string{"BANDWIDTH=" + strconv.Itoa(v.Bandwidth)}
 		if v.AverageBandwidth > 0 {
@@ -63,9 +132,12 @@ func WriteMaster(w io.Writer, variants []Variant, iframes ...IFrameVariant) erro
 		if v.FrameRate > 0 {
 			attrs = append(attrs, "FRAME-RATE="+strconv.FormatFloat(v.FrameRate, 'f', 3, 64))
 		}
+		if v.Audio != "" {
+			attrs = append(attrs, `AUDIO="`+v.Audio+`"`)
+		}
 		fmt.Fprintf(bw, "#EXT-X-STREAM-INF:%s\n%s\n", strings.Join(attrs, ","), v.URI)
 	}
-	ivs := slices.Clone(iframes)
+	ivs := slices.Clone(m.IFrames)
 	slices.SortStableFunc(ivs, func(a, b IFrameVariant) int { return cmp.Compare(a.Bandwidth, b.Bandwidth) })
 	for _, v := range ivs {
 		// The same checks and attributes as a variant, but no FRAME-RATE,
@@ -104,6 +176,26 @@ func (v Variant) check() error {
 		return fmt.Errorf("hls: variant %s with a negative attribute", v.URI)
 	case strings.ContainsAny(v.Codecs, "\"\r\n"):
 		return fmt.Errorf("hls: bad codecs %q", v.Codecs)
+	case strings.ContainsAny(v.Audio, "\"\r\n"):
+		return fmt.Errorf("hls: bad audio group %q", v.Audio)
+	}
+	return nil
+}
+
+// check refuses an audio rendition that would make the playlist invalid.
+func (a Audio) check() error {
+	for _, s := range []string{a.GroupID, a.Name, a.URI} {
+		if s == "" {
+			return fmt.Errorf("hls: audio rendition %+v lacks GROUP-ID, NAME or URI", a)
+		}
+	}
+	for _, s := range []string{a.GroupID, a.Name, a.URI, a.Language} {
+		if strings.ContainsAny(s, "\"\r\n") {
+			return fmt.Errorf("hls: bad audio rendition attribute %q", s)
+		}
+	}
+	if a.Channels < 0 {
+		return fmt.Errorf("hls: audio rendition %s with %d channels", a.URI, a.Channels)
 	}
 	return nil
 }

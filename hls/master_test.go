@@ -84,3 +84,44 @@ audio/index.m3u8
 		}
 	}
 }
+
+func TestWriteMasterAudioGroup(t *testing.T) {
+	audio := hls.Variant{URI: "audio/index.m3u8", Bandwidth: 130_000, AverageBandwidth: 128_000, Codecs: "mp4a.40.2"}
+	variants := hls.WithAudio([]hls.Variant{
+		{URI: "720p/index.m3u8", Bandwidth: 2_900_000, AverageBandwidth: 2_000_000, Codecs: "avc1.64001f", Width: 1280, Height: 720, FrameRate: 30},
+		{URI: "360p/index.m3u8", Bandwidth: 900_000, Codecs: "avc1.64001e", Width: 640, Height: 360, FrameRate: 30},
+	}, "aac", audio)
+	var b strings.Builder
+	err := hls.Master{
+		Audio:    []hls.Audio{{GroupID: "aac", Name: "English", Language: "en", Channels: 2, URI: audio.URI, Default: true}},
+		Variants: variants,
+	}.Encode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Audio first; each variant counts the audio in its bandwidths (the
+	// average only when both are known) and codecs, and names the group.
+	want := `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aac",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=1030000,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="aac"
+360p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=3030000,AVERAGE-BANDWIDTH=2128000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO="aac"
+720p/index.m3u8
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+
+	// A group without a rendition, or a rendition with a quote, is refused.
+	for _, m := range []hls.Master{
+		{Variants: variants},
+		{Audio: []hls.Audio{{GroupID: "aac", Name: `a"b`, URI: audio.URI}}, Variants: variants},
+		{Audio: []hls.Audio{{GroupID: "aac", URI: audio.URI}}, Variants: variants},
+	} {
+		if err := m.Encode(&strings.Builder{}); err == nil {
+			t.Errorf("%+v: no error", m)
+		}
+	}
+}

@@ -161,17 +161,25 @@ func (p *publisher) syncRendition(ctx context.Context, name string) (int, error)
 }
 
 // publishMaster uploads a master playlist built from the plan, for players
-// to start on while encoding goes on.
+// to start on while encoding goes on. Codecs come from the init segments;
+// a video rung's lists its audio's too, as the final master does.
 func (p *publisher) publishMaster(ctx context.Context) error {
-	variants := make([]hls.Variant, 0, len(p.planned))
+	var audioCodecs []string
 	for _, r := range p.planned {
-		variants = append(variants, hls.Variant{
-			URI: r.Name + "/" + reel.MediaPlaylist, Bandwidth: r.Bandwidth, Codecs: p.codecs[r.Name],
-			Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
-		})
+		if r.IsAudio() {
+			audioCodecs = append(audioCodecs, p.codecs[r.Name])
+		}
+	}
+	renditions := make([]reel.Rendition, 0, len(p.planned))
+	for _, r := range p.planned {
+		r.Codecs = p.codecs[r.Name]
+		if !r.IsAudio() && len(audioCodecs) > 0 {
+			r.Codecs = strings.Join(append([]string{r.Codecs}, audioCodecs...), ",")
+		}
+		renditions = append(renditions, r)
 	}
 	var buf bytes.Buffer
-	if err := hls.WriteMaster(&buf, variants); err != nil {
+	if err := hls.MasterOf(renditions, nil).Encode(&buf); err != nil {
 		return err
 	}
 	return p.put(ctx, reel.MasterPlaylist, buf.Bytes())

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,11 +87,18 @@ func checkPlayback(t *testing.T, s *server, id, src string) {
 	if err != nil || resp.StatusCode != http.StatusConflict {
 		t.Errorf("retry of a ready video: %v %v, want 409", resp.StatusCode, err)
 	}
+	videoRenditions := 0
 	for _, r := range v.Renditions {
-		if !srcHasVideo {
-			if r.Width != 0 || r.Height != 0 {
-				t.Errorf("audio-only source got a %dx%d rendition", r.Width, r.Height)
+		if r.IsAudio() {
+			// The audio, encoded once: its own rendition, last.
+			if !srcHasAudio || r.Name != "audio" || r.Channels != 2 || r.Bandwidth <= 0 {
+				t.Errorf("audio rendition %+v of a source with audio %v", r, srcHasAudio)
 			}
+			continue
+		}
+		videoRenditions++
+		if !srcHasVideo {
+			t.Errorf("audio-only source got a %dx%d rendition", r.Width, r.Height)
 			continue
 		}
 		// Never upscale (allowing a pixel of rounding to even sizes), and
@@ -118,19 +127,31 @@ func checkPlayback(t *testing.T, s *server, id, src string) {
 	if srcHasVideo {
 		tags = append(tags, "RESOLUTION=", "FRAME-RATE=")
 	}
+	variants := streamURIs(master)
+	if srcHasVideo && srcHasAudio {
+		// Every variant plays the one audio rendition.
+		tags = append(tags, `AUDIO="audio"`)
+		if !strings.Contains(master, `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",`) {
+			t.Errorf("master lacks the audio group:\n%s", master)
+		}
+	}
 	for _, tag := range tags {
-		if strings.Count(master, "#EXT-X-STREAM-INF:"+tag)+strings.Count(master, ","+tag) < len(v.Renditions) {
+		if strings.Count(master, "#EXT-X-STREAM-INF:"+tag)+strings.Count(master, ","+tag) < len(variants) {
 			t.Errorf("master lacks %s on every variant:\n%s", tag, master)
 		}
 	}
-	variants := streamURIs(master)
-	if len(variants) != len(v.Renditions) {
-		t.Fatalf("master lists %d variants, API %d", len(variants), len(v.Renditions))
+	if want := max(videoRenditions, 1); len(variants) != want {
+		t.Fatalf("master lists %d variants, API %d renditions with video", len(variants), videoRenditions)
+	}
+	audioURIs := mediaURIs(master)
+	if want := srcHasVideo && srcHasAudio; (len(audioURIs) == 1) != want || len(audioURIs) > 1 {
+		t.Errorf("master lists audio renditions %v; want one: %v", audioURIs, want)
 	}
 
 	base := strings.TrimSuffix(v.Playback.URL, reel.MasterPlaylist)
 	dir := t.TempDir()
-	for _, variant := range variants {
+	for _, variant := range append(variants, audioURIs...) {
+		audioRendition := slices.Contains(audioURIs, variant)
 		resp, body := s.get(base + variant)
 		mustStatus(t, variant, resp, body, http.StatusOK)
 		playlist := string(body)
@@ -161,11 +182,15 @@ func checkPlayback(t *testing.T, s *server, id, src string) {
 		got := ffprobe(t, whole)
 		codec, w, h, hasVideo := got.stream("video")
 		r := renditionNamed(v, path.Dir(variant))
-		if hasVideo != srcHasVideo || srcHasVideo && (codec != "h264" || w != r.Width || h != r.Height) {
-			t.Errorf("%s: video %v %s %dx%d, want %v h264 %dx%d", variant, hasVideo, codec, w, h, srcHasVideo, r.Width, r.Height)
+		// A video rendition is video alone when the source has audio: that
+		// is the audio rendition's.
+		wantVideo := srcHasVideo && !audioRendition
+		wantAudio := srcHasAudio && (audioRendition || !srcHasVideo)
+		if hasVideo != wantVideo || wantVideo && (codec != "h264" || w != r.Width || h != r.Height) {
+			t.Errorf("%s: video %v %s %dx%d, want %v h264 %dx%d", variant, hasVideo, codec, w, h, wantVideo, r.Width, r.Height)
 		}
-		if _, _, _, hasAudio := got.stream("audio"); hasAudio != srcHasAudio {
-			t.Errorf("%s: audio %v, source audio %v", variant, hasAudio, srcHasAudio)
+		if _, _, _, hasAudio := got.stream("audio"); hasAudio != wantAudio {
+			t.Errorf("%s: audio %v, want %v", variant, hasAudio, wantAudio)
 		}
 		if d := got.duration(); math.Abs(d-source.duration()) > 0.5 {
 			t.Errorf("%s: duration %.2f, source %.2f", variant, d, source.duration())
@@ -212,6 +237,15 @@ func streamURIs(master string) []string {
 		if strings.HasPrefix(l, "#EXT-X-STREAM-INF:") && i+1 < len(lines) {
 			out = append(out, strings.TrimSpace(lines[i+1]))
 		}
+	}
+	return out
+}
+
+// mediaURIs returns the URIs of the audio renditions a master lists.
+func mediaURIs(master string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`(?m)^#EXT-X-MEDIA:TYPE=AUDIO,.*URI="([^"]+)"`).FindAllStringSubmatch(master, -1) {
+		out = append(out, m[1])
 	}
 	return out
 }

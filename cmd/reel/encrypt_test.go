@@ -136,8 +136,18 @@ func checkEncrypted(t *testing.T, s *server, id string) {
 		t.Errorf("decrypted rendition lasts %.2fs", p.duration())
 	}
 
-	// ffmpeg as the player: it fetches the key by the playlist's URI.
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", v.Playback.URL, "-map", "0:v:0", "-f", "null", "-").CombinedOutput()
+	// The audio rendition is encrypted too.
+	if audio := mediaURIs(string(master)); len(audio) == 1 {
+		resp, playlist := s.get(base + audio[0])
+		mustStatus(t, "audio", resp, playlist, http.StatusOK)
+		if !bytes.Contains(playlist, []byte(`#EXT-X-KEY:METHOD=AES-128,URI="../enc.key"`)) {
+			t.Errorf("audio playlist has no key:\n%s", playlist)
+		}
+	}
+
+	// ffmpeg as the player: it fetches the key by the playlist's URI, for
+	// the video and the audio rendition alike.
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", v.Playback.URL, "-map", "0:v:0", "-map", "0:a:0?", "-f", "null", "-").CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("ffmpeg playing the encrypted stream: %v\n%s", err, out)
 	}

@@ -396,7 +396,8 @@
     const rows = [...(renditions || [])].sort((a, b) => b.bandwidth - a.bandwidth).map((r) => {
       const tr = el('tr', {},
         el('td', { text: r.name }),
-        el('td', { text: `${r.width}×${r.height}` }),
+        // The audio rendition has no picture: every video rung plays it.
+        el('td', { text: r.width ? `${r.width}×${r.height}` : `${r.channels || 2} ch` }),
         el('td', { text: fmtKbps(r.bandwidth) }));
       tr.dataset.name = r.name;
       return tr;

@@ -1,0 +1,57 @@
+package hls
+
+import (
+	"reel"
+)
+
+// AudioGroup is the GROUP-ID of the audio rendition that every video
+// variant plays.
+const AudioGroup = "audio"
+
+// MasterOf returns the master playlist of a video's renditions, as
+// published: the audio renditions become the audio group (EXT-X-MEDIA)
+// that every video variant names, unless there is no video, in which
+// case the audio renditions are the variants themselves. Each rendition's
+// playlist is "<name>/index.m3u8". Video renditions' bandwidths and codecs
+// already count their audio (see reel.Rendition).
+func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
+	var m Master
+	var audio []reel.Rendition
+	for _, r := range renditions {
+		if r.IsAudio() {
+			audio = append(audio, r)
+			continue
+		}
+		m.Variants = append(m.Variants, Variant{
+			URI: r.Name + "/" + reel.MediaPlaylist, Bandwidth: r.Bandwidth, AverageBandwidth: r.AverageBandwidth,
+			Codecs: r.Codecs, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
+		})
+	}
+	if len(m.Variants) == 0 {
+		// Audio only: the audio plays on its own.
+		for _, r := range audio {
+			m.Variants = append(m.Variants, Variant{
+				URI: r.Name + "/" + reel.MediaPlaylist, Bandwidth: r.Bandwidth, AverageBandwidth: r.AverageBandwidth, Codecs: r.Codecs,
+			})
+		}
+		m.IFrames = iframes
+		return m
+	}
+	for i, r := range audio {
+		name := "Audio"
+		if r.Language != "" {
+			name += " (" + r.Language + ")"
+		}
+		m.Audio = append(m.Audio, Audio{
+			GroupID: AudioGroup, Name: name, Language: r.Language, Channels: r.Channels,
+			URI: r.Name + "/" + reel.MediaPlaylist, Default: i == 0,
+		})
+	}
+	if len(audio) > 0 {
+		for i := range m.Variants {
+			m.Variants[i].Audio = AudioGroup
+		}
+	}
+	m.IFrames = iframes
+	return m
+}
