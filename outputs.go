@@ -13,6 +13,7 @@ package reel
 //	360p/iframes.m3u8    I-frame playlist
 //	360p/init.mp4        fMP4 initialization segment
 //	360p/seg_00000.m4s   media segments
+//	audio/index.m3u8     the audio rendition, in the same layout (no I-frame playlist)
 const (
 	// MasterPlaylist is the master playlist. It is written last: a
 	// visible master means a complete video.
