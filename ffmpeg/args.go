@@ -31,29 +31,59 @@ const (
 // Playlists are EVENT playlists while ffmpeg writes them, so that
 // segments can be published as they come; Transcode makes them VOD.
 func Args(input, outDir string, plan *Plan) []string {
+	return ladderArgs(input, outDir, plan, nil, 0)
+}
+
+// ladderArgs returns Args, or with piece PieceArgs.
+func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []string {
 	p := plan.Probe
-	audio := p.HasAudio()
+	// The audio rendition is encoded once, whole: by the first piece of a
+	// split transcode, from a second, unseeked input, so that ffmpeg
+	// shifts it with the video exactly as a one-piece encode does (both
+	// start after the B-frame delay, the audio's priming before).
+	audio := p.HasAudio() && (piece == nil || piece.Index == 0 && plan.Audio != nil)
+	audioInput := 0
 	args := []string{
 		// Never read the terminal; overwrite leftovers of an earlier try.
 		"-nostdin", "-y",
 		// Errors only on stderr: its tail becomes the failure reason.
 		// Progress goes to stdout as key=value blocks instead of a status line.
 		"-loglevel", "error", "-nostats", "-progress", "pipe:1",
-		"-i", inputURL(input),
+	}
+	if piece != nil {
+		// Decode from the piece's start (accurate seek: frames before it
+		// are decoded and dropped), keeping the source's timestamps.
+		args = append(args, "-ss", seconds(piece.Start))
+		if !piece.Last {
+			args = append(args, "-t", seconds(piece.End-piece.Start))
+		}
+		args = append(args, "-copyts")
+	}
+	if threads > 0 {
+		// Decoder threads: a worker of a split transcode takes one core.
+		args = append(args, "-threads", strconv.Itoa(threads))
+	}
+	args = append(args, "-i", inputURL(input))
+	if audio && piece != nil {
+		args = append(args, "-i", inputURL(input))
+		audioInput = 1
+	}
+	if threads > 0 {
+		args = append(args, "-filter_complex_threads", strconv.Itoa(threads))
 	}
 	if plan.AudioOnly {
 		// The chosen audio track, straight to the encoder.
 		args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
 	} else {
 		// One decode of the video, split once per rung (and storyboard).
-		args = append(args, "-filter_complex", videoGraph(plan))
+		args = append(args, "-filter_complex", videoGraph(plan, piece))
 		for i := range plan.Rungs {
 			args = append(args, "-map", fmt.Sprintf("[v%d]", i))
 		}
 		if audio {
 			// The audio once, as its own rendition that every rung plays:
 			// one encode instead of one per rung, and stored once.
-			args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
+			args = append(args, "-map", fmt.Sprintf("%d:%d", audioInput, p.Audio.Index))
 		}
 	}
 	args = append(args,
@@ -62,28 +92,21 @@ func Args(input, outDir string, plan *Plan) []string {
 		"-map_metadata", "-1", "-map_chapters", "-1",
 	)
 	if !plan.AudioOnly {
-		args = append(args, videoCodecArgs(plan)...)
+		start := 0.0
+		if piece != nil {
+			start = piece.Start
+		}
+		args = append(args, videoCodecArgs(plan, start)...)
+		if threads > 0 {
+			args = append(args, "-threads", strconv.Itoa(threads))
+		}
 	}
 	if audio {
-		// AAC-LC stereo at 48 kHz plays everywhere HLS does; resampling
-		// also turns odd sources (8 kHz AMR, 5.1) into that one shape.
-		args = append(args,
-			// Gaps in the source's audio timestamps filled with silence, from
-			// 0: the audio rendition is a timeline of its own, which players
-			// and the HLS muxer (which times segments by it) take as
-			// continuous. A 3GP phone clip's AMR, one packet a second, would
-			// otherwise end its last segment's EXTINF 3 s short.
-			"-af", "aresample=async=1:first_pts=0",
-			"-c:a", "aac", "-ac", "2", "-ar", "48000")
-		rate := plan.Rungs[0].AudioRate
-		if plan.Audio != nil {
-			rate = plan.Audio.AudioRate
-		}
-		args = append(args, "-b:a", kbps(rate))
+		args = append(args, audioCodecArgs(plan)...)
 	}
 
 	init := reel.InitSegment
-	if len(plan.outputs()) > 1 {
+	if len(plan.Rungs) > 1 || audio && !plan.AudioOnly {
 		init = "init_%v.mp4"
 	}
 	args = append(args,
@@ -99,7 +122,17 @@ func Args(input, outDir string, plan *Plan) []string {
 		// %v is the variant's name from -var_stream_map: one folder per rung.
 		// No -master_pl_name: reel writes the master from measured sizes.
 		"-hls_segment_filename", filepath.Join(outDir, "%v", reel.SegmentPattern),
-		"-var_stream_map", streamMap(plan),
+	)
+	if piece != nil {
+		args = append(args,
+			// Segments numbered on from the pieces before, and fragments
+			// timed on the source's timeline (see fragDiscont).
+			"-start_number", strconv.Itoa(piece.FirstSegment()),
+			"-hls_segment_options", fragDiscont,
+		)
+	}
+	args = append(args,
+		"-var_stream_map", streamMap(plan, audio),
 		filepath.Join(outDir, "%v", reel.MediaPlaylist),
 	)
 
@@ -114,8 +147,28 @@ func Args(input, outDir string, plan *Plan) []string {
 	return args
 }
 
-// videoCodecArgs returns the video encoding options of the HLS output.
-func videoCodecArgs(plan *Plan) []string {
+// audioCodecArgs returns the audio encoding options of the audio rendition.
+func audioCodecArgs(plan *Plan) []string {
+	rate := plan.Rungs[0].AudioRate
+	if plan.Audio != nil {
+		rate = plan.Audio.AudioRate
+	}
+	return []string{
+		// Gaps in the source's audio timestamps filled with silence, from
+		// 0: the audio rendition is a timeline of its own, which players
+		// and the HLS muxer (which times segments by it) take as
+		// continuous. A 3GP phone clip's AMR, one packet a second, would
+		// otherwise end its last segment's EXTINF 3 s short.
+		"-af", "aresample=async=1:first_pts=0",
+		// AAC-LC stereo at 48 kHz plays everywhere HLS does; resampling
+		// also turns odd sources (8 kHz AMR, 5.1) into that one shape.
+		"-c:a", "aac", "-ac", "2", "-ar", "48000", "-b:a", kbps(rate),
+	}
+}
+
+// videoCodecArgs returns the video encoding options of the HLS output,
+// for a piece starting at start seconds (0 for a whole encode).
+func videoCodecArgs(plan *Plan, start float64) []string {
 	args := []string{
 		// H.264 High plays on every device sold in the last decade; veryfast
 		// is the usual trade of size for speed on a VOD farm.
@@ -125,7 +178,7 @@ func videoCodecArgs(plan *Plan) []string {
 		// time (exact for 29.97 fps too), a fixed GOP of the same length, no
 		// extra keyframes on scene cuts, and forced frames made IDR, not
 		// just I.
-		"-force_key_frames", fmt.Sprintf("expr:gte(t,n_forced*%d)", keyframeEvery),
+		"-force_key_frames", keyframeExpr(start),
 		"-g", strconv.Itoa(GOPSize(plan.FrameRate)), "-sc_threshold", "0", "-forced-idr", "1",
 	}
 	if plan.ToneMap {
@@ -147,7 +200,7 @@ func videoCodecArgs(plan *Plan) []string {
 // streamMap returns the -var_stream_map: one variant per video rung and
 // one for the audio, "v:0,name:360p v:1,name:720p a:0,name:audio", or
 // "a:0,name:audio" for audio only.
-func streamMap(plan *Plan) string {
+func streamMap(plan *Plan, audio bool) string {
 	if plan.AudioOnly {
 		return "a:0,name:" + plan.Rungs[0].Name
 	}
@@ -155,11 +208,14 @@ func streamMap(plan *Plan) string {
 	for i, r := range plan.Rungs {
 		vs = append(vs, fmt.Sprintf("v:%d,name:%s", i, r.Name))
 	}
-	if plan.Audio != nil {
+	if plan.Audio != nil && audio {
 		vs = append(vs, "a:0,name:"+plan.Audio.Name)
 	}
 	return strings.Join(vs, " ")
 }
+
+// seconds formats a time in seconds for ffmpeg, to the millisecond.
+func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
 
 // kbps formats bits/s as ffmpeg's "800k".
 func kbps(bits int) string {

@@ -19,7 +19,8 @@
 //	360p/iframes.m3u8    I-frame playlist: byte ranges of the segments
 //	360p/init.mp4        fMP4 initialization segment
 //	360p/seg_00000.m4s   6-second fMP4 segments, each starting with an IDR frame
-//	480p/...             one folder per rung, up to 1080p
+//	480p/...             one folder per rung, up to 1080p, video only
+//	audio/...            the audio, encoded once: the rendition group every rung plays
 //
 // While ffmpeg runs, the media playlists are EVENT playlists listing only
 // complete segments, so a caller can publish them as they come
@@ -30,7 +31,8 @@
 // a phone video stored 1920x1080 with a 90° rotation becomes 1080x1920
 // (ffmpeg's autorotate turns the frames before the filter graph). They are
 // progressive, constant frame rate (at most 60 fps), 8-bit SDR BT.709
-// H.264 with stereo AAC from the default audio track.
+// H.264; the default audio track becomes one stereo AAC rendition that
+// the master names as the audio group of every video rung.
 //
 // An audio-only source becomes one AAC rendition named "audio" (no
 // resolution), with a picture of its waveform as the poster and no
@@ -55,14 +57,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"reel"
-	"reel/hls"
 )
 
 // Transcoder is a reel.Transcoder running ffmpeg and ffprobe. The zero
@@ -140,50 +140,13 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	if err := finishPlaylists(outDir, plan.outputs()); err != nil {
 		return nil, err
 	}
-	renditions, duration, err := measure(outDir, plan)
-	// Missing or empty playlists after a successful exit mean ffmpeg could
-	// decode nothing; other errors are the machine's.
-	nothing := errors.Is(err, fs.ErrNotExist) || errors.Is(err, hls.ErrNoSegments)
-	if err != nil && !nothing {
-		return nil, err
-	}
-	if nothing || (p.Duration > 0 && duration < completeShare*p.Duration) {
-		// ffmpeg exited 0 but decoded too little: the source is cut short
-		// or damaged. Keep what ffmpeg logged as the reason.
-		why := fmt.Errorf("renditions hold %.1f s of %.1f s", duration, p.Duration)
-		if err != nil {
-			why = err
-		}
-		msg := fmt.Sprintf("The file is incomplete or damaged: only %.1f of %.1f seconds could be read.", duration, p.Duration)
-		return nil, reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr, Err: why})
-	}
 	log.Info("transcoded ladder", "elapsed", time.Since(start).Round(time.Millisecond))
-
-	// What reel adds to ffmpeg's output: I-frame playlists, the
-	// storyboard's sheets and cues, the poster, and the master, last: a
-	// visible master means a complete video.
-	iframes, err := writeIFramePlaylists(outDir, plan, renditions)
+	res, err := t.Finish(ctx, req.Input, outDir, plan, stderr)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeStoryboard(outDir, plan, duration); err != nil {
-		return nil, err
-	}
-	if err := t.poster(ctx, req.Input, filepath.Join(outDir, reel.PosterImage), plan); err != nil {
-		return nil, err
-	}
-	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), renditions, iframes); err != nil {
-		return nil, err
-	}
-
-	w, h := p.DisplaySize()
-	if p.Duration == 0 {
-		p.Duration = duration // the container did not say; the renditions do
-	}
 	log.Info("transcoded", "elapsed", time.Since(start).Round(time.Millisecond))
-	return &reel.TranscodeResult{
-		Duration: p.Duration, Width: w, Height: h, Renditions: renditions, Warnings: plan.Warnings,
-	}, nil
+	return res, nil
 }
 
 // failed turns a failed ffmpeg run into the error Transcode returns.

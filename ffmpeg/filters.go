@@ -18,7 +18,7 @@ const deinterlace = "bwdif=mode=send_frame:parity=auto:deint=all"
 // into one scaled branch [vN] per rung and, if planned, the storyboard
 // branch [sb]. ffmpeg's autorotate turns the decoded frames upright before
 // the graph sees them, so sizes here are display sizes.
-func videoGraph(plan *Plan) string {
+func videoGraph(plan *Plan, piece *Piece) string {
 	var chain []string
 	if plan.Deinterlace {
 		// bwdif, one frame out per frame in: the frame rate stays and the
@@ -51,7 +51,7 @@ func videoGraph(plan *Plan) string {
 		fmt.Fprintf(&b, ";[s%d]scale=%d:%d,setsar=1,format=yuv420p[v%d]", i, r.Width, r.Height, i)
 	}
 	if sb := plan.Storyboard; sb != nil {
-		fmt.Fprintf(&b, ";[s%d]%s[%s]", len(plan.Rungs), sb.filter(), storyboardLabel)
+		fmt.Fprintf(&b, ";[s%d]%s[%s]", len(plan.Rungs), sb.filter(piece), storyboardLabel)
 	}
 	return b.String()
 }

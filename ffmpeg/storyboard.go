@@ -65,8 +65,25 @@ func PlanStoryboard(duration float64, dw, dh int) Storyboard {
 
 // filter returns the filter chain of the storyboard branch: one frame per
 // interval, scaled, as packed RGB for WriteSheets.
-func (s Storyboard) filter() string {
-	return fmt.Sprintf("fps=1/%d,scale=%d:%d,setsar=1,format=rgb24", s.Interval, s.Width, s.Height)
+func (s Storyboard) filter(piece *Piece) string {
+	fps := fmt.Sprintf("fps=1/%d", s.Interval)
+	if piece != nil && piece.Start > 0 {
+		// A piece's thumbnails start at its first tick of the video's
+		// grid: fps would otherwise round its first frame to the tick
+		// before, which belongs to the piece before.
+		fps += fmt.Sprintf(":start_time=%d", s.firstTick(piece.Start))
+	}
+	return fmt.Sprintf("%s,scale=%d:%d,setsar=1,format=rgb24", fps, s.Width, s.Height)
+}
+
+// firstTick returns the time of the first thumbnail at or after t seconds.
+func (s Storyboard) firstTick(t float64) int {
+	return int(math.Ceil(t/float64(s.Interval)-1e-9)) * s.Interval
+}
+
+// thumbs returns how many thumbnails fall in [from, to) seconds.
+func (s Storyboard) thumbs(from, to float64) int {
+	return max(0, (s.firstTick(to)-s.firstTick(from))/s.Interval)
 }
 
 // layout returns the columns of every sheet and the rows of a full one

@@ -1,0 +1,258 @@
+package ffmpeg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"reel"
+	"reel/hls"
+)
+
+// EncodePiece encodes piece of plan from input into dir, a folder of the
+// piece's own (PieceArgs). threads, if positive, bounds ffmpeg's threads.
+func (t *Transcoder) EncodePiece(ctx context.Context, input, dir string, plan *Plan, piece Piece, threads int) error {
+	if err := checkDir(dir); err != nil {
+		return err
+	}
+	if _, err := t.run(ctx, t.ffmpeg(), PieceArgs(input, dir, plan, piece, threads), nil); err != nil {
+		return t.failed(ctx, err)
+	}
+	return nil
+}
+
+// checkDir refuses a folder ffmpeg would misread (see Transcode).
+func checkDir(dir string) error {
+	if !filepath.IsAbs(dir) || strings.Contains(dir, "%") {
+		return fmt.Errorf("output folder %q: must be absolute and must not contain '%%'", dir)
+	}
+	return nil
+}
+
+// Stitch joins the pieces of a split transcode, encoded into dirs (one
+// per piece, in order) by EncodePiece, into one continuous rendition per
+// video rung in outDir/<rung>/, and the audio the first piece encoded into
+// outDir/audio/, without re-encoding: the segments are
+// moved (their numbers and fragment times already follow on, see
+// PieceArgs), the media playlists joined into one VOD playlist, whose
+// target duration holds the longest segment, and the storyboard's
+// thumbnails joined, each piece contributing those of its own time range.
+// It fails if the pieces do not join: an init segment that differs
+// between pieces (another encoder build), or segment numbers that do not
+// follow on.
+func Stitch(outDir string, plan *Plan, pieces []Piece, dirs []string) error {
+	if len(pieces) != len(dirs) || len(pieces) == 0 {
+		return fmt.Errorf("stitch: %d pieces, %d folders", len(pieces), len(dirs))
+	}
+	for _, r := range plan.Rungs {
+		if err := stitchRendition(outDir, r.Name, pieces, dirs); err != nil {
+			return fmt.Errorf("stitch %s: %w", r.Name, err)
+		}
+	}
+	if plan.Audio != nil {
+		// The audio, whole, from the first piece's folder.
+		if err := stitchRendition(outDir, plan.Audio.Name, pieces[:1], dirs[:1]); err != nil {
+			return fmt.Errorf("stitch %s: %w", plan.Audio.Name, err)
+		}
+	}
+	if plan.Storyboard != nil {
+		return stitchStoryboard(outDir, plan.Storyboard, pieces, dirs)
+	}
+	return nil
+}
+
+// stitchRendition joins one rendition's pieces.
+func stitchRendition(outDir, name string, pieces []Piece, dirs []string) error {
+	dst := filepath.Join(outDir, name)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	var init []byte
+	var tracks []hls.Track
+	var lead int64 // piece 0's first presentation time past its start
+	var b bytes.Buffer
+	target, next := 0, int64(0)
+	for i, dir := range dirs {
+		src := filepath.Join(dir, name)
+		data, err := os.ReadFile(filepath.Join(src, reel.MediaPlaylist))
+		if err != nil {
+			return fmt.Errorf("piece %d: %w", i, err)
+		}
+		pl, err := hls.ParseMedia(data)
+		if err != nil {
+			return fmt.Errorf("piece %d: %w", i, err)
+		}
+		if len(pl.Segments) == 0 || pl.Map == "" {
+			return fmt.Errorf("piece %d: %w", i, hls.ErrNoSegments)
+		}
+		if pl.MediaSequence != next {
+			return fmt.Errorf("piece %d starts at segment %d, want %d: the pieces do not join", i, pl.MediaSequence, next)
+		}
+		pinit, err := os.ReadFile(filepath.Join(src, path.Base(pl.Map)))
+		if err != nil {
+			return fmt.Errorf("piece %d: %w", i, err)
+		}
+		if init == nil {
+			init = pinit
+			if tracks, err = hls.ParseInit(init); err != nil {
+				return err
+			} else if len(tracks) != 1 {
+				return fmt.Errorf("piece %d: %d tracks, want 1", i, len(tracks))
+			}
+		} else if !bytes.Equal(init, pinit) {
+			return fmt.Errorf("piece %d: init segment differs from piece 0's: encoded by another build or settings", i)
+		}
+
+		// The muxer shifts a stream whose first decode time is negative (the
+		// B-frame delay) to start at 0; a piece further in starts past 0
+		// and is not shifted. Shift every piece as the first one was, so
+		// that each frame is presented when a one-piece encode presents it.
+		first, err := firstPresentation(filepath.Join(src, path.Base(pl.Segments[0].URI)), tracks)
+		if err != nil {
+			return fmt.Errorf("piece %d: %w", i, err)
+		}
+		off := first - int64(math.Round(pieces[i].Start*float64(tracks[0].Timescale)))
+		if i == 0 {
+			lead = off
+		}
+		for _, s := range pl.Segments {
+			if err := moveShifted(filepath.Join(src, path.Base(s.URI)), filepath.Join(dst, path.Base(s.URI)), lead-off); err != nil {
+				return fmt.Errorf("piece %d: %w", i, err)
+			}
+			fmt.Fprintf(&b, "#EXTINF:%.6f,\n%s\n", s.Duration, path.Base(s.URI))
+			target = max(target, int(math.Round(s.Duration)))
+		}
+		target = max(target, pl.TargetDuration)
+		next += int64(len(pl.Segments))
+	}
+	// The init under its published name, whatever ffmpeg called it.
+	if err := writeFileAtomic(filepath.Join(dst, reel.InitSegment), init); err != nil {
+		return err
+	}
+	head := fmt.Sprintf("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:0\n"+
+		"#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=%q\n", target, reel.InitSegment)
+	return writeFileAtomic(filepath.Join(dst, reel.MediaPlaylist), []byte(head+b.String()+"#EXT-X-ENDLIST\n"))
+}
+
+// firstPresentation returns when the first sample of the media segment
+// name is presented, in its track's timescale.
+func firstPresentation(name string, tracks []hls.Track) (int64, error) {
+	seg, err := os.ReadFile(name)
+	if err != nil {
+		return 0, err
+	}
+	frags, err := hls.ReadFragments(bytes.NewReader(seg), int64(len(seg)), tracks)
+	if err != nil {
+		return 0, err
+	}
+	if len(frags) == 0 || len(frags[0].Runs) == 0 || len(frags[0].Runs[0].Samples) == 0 {
+		return 0, fmt.Errorf("%s: no samples", name)
+	}
+	run := frags[0].Runs[0]
+	return int64(run.BaseDecodeTime) + int64(run.Samples[0].CompositionOffset), nil
+}
+
+// moveShifted moves the media segment from to to, shifted by delta on the
+// timeline (hls.ShiftTimes) unless delta is 0.
+func moveShifted(from, to string, delta int64) error {
+	if delta == 0 {
+		return os.Rename(from, to)
+	}
+	seg, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := hls.ShiftTimes(seg, delta); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	if err := writeFileAtomic(to, seg); err != nil {
+		return err
+	}
+	return os.Remove(from)
+}
+
+// stitchStoryboard joins the pieces' raw thumbnails into outDir's, each
+// piece giving the thumbnails of its own range (ffmpeg's fps filter may
+// add one at a piece's end that the next piece has), the last all it has.
+func stitchStoryboard(outDir string, sb *Storyboard, pieces []Piece, dirs []string) error {
+	out, err := os.Create(filepath.Join(outDir, storyboardRaw))
+	if err != nil {
+		return fmt.Errorf("storyboard: %w", err)
+	}
+	frame := int64(sb.Width * sb.Height * 3)
+	for i, p := range pieces {
+		f, err := os.Open(filepath.Join(dirs[i], storyboardRaw))
+		if err != nil {
+			out.Close()
+			return fmt.Errorf("storyboard of piece %d: %w", i, err)
+		}
+		var r io.Reader = f
+		if !p.Last {
+			r = io.LimitReader(f, int64(sb.thumbs(p.Start, p.End))*frame)
+		}
+		_, err = io.Copy(out, r)
+		f.Close()
+		if err != nil {
+			out.Close()
+			return fmt.Errorf("storyboard: %w", err)
+		}
+	}
+	return out.Close()
+}
+
+// Finish completes a transcode whose renditions are in outDir, as
+// Transcode does after its ffmpeg run and Stitch after a split one: it
+// checks that the renditions hold the source (EINVALID if not), writes the
+// I-frame playlists, the storyboard, the poster and, last, the master
+// playlist, with bandwidths measured over the whole video.
+func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Plan, stderr string) (*reel.TranscodeResult, error) {
+	p := plan.Probe
+	renditions, duration, err := measure(outDir, plan)
+	// Missing or empty playlists after a successful exit mean ffmpeg could
+	// decode nothing; other errors are the machine's.
+	nothing := errors.Is(err, os.ErrNotExist) || errors.Is(err, hls.ErrNoSegments)
+	if err != nil && !nothing {
+		return nil, err
+	}
+	if nothing || (p.Duration > 0 && duration < completeShare*p.Duration) {
+		// ffmpeg exited 0 but decoded too little: the source is cut short
+		// or damaged. Keep what ffmpeg logged as the reason.
+		why := fmt.Errorf("renditions hold %.1f s of %.1f s", duration, p.Duration)
+		if err != nil {
+			why = err
+		}
+		msg := fmt.Sprintf("The file is incomplete or damaged: only %.1f of %.1f seconds could be read.", duration, p.Duration)
+		return nil, reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr, Err: why})
+	}
+
+	// What reel adds to ffmpeg's output: I-frame playlists, the
+	// storyboard's sheets and cues, the poster, and the master, last: a
+	// visible master means a complete video.
+	iframes, err := writeIFramePlaylists(outDir, plan, renditions)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeStoryboard(outDir, plan, duration); err != nil {
+		return nil, err
+	}
+	if err := t.poster(ctx, input, filepath.Join(outDir, reel.PosterImage), plan); err != nil {
+		return nil, err
+	}
+	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), renditions, iframes); err != nil {
+		return nil, err
+	}
+	w, h := p.DisplaySize()
+	if p.Duration == 0 {
+		p.Duration = duration // the container did not say; the renditions do
+	}
+	return &reel.TranscodeResult{
+		Duration: p.Duration, Width: w, Height: h, Renditions: renditions, Warnings: plan.Warnings,
+	}, nil
+}
