@@ -95,6 +95,7 @@ func TestSplitStitch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("encodes a 3-minute clip twice")
 	}
+	t.Parallel() // ffmpeg leaves cores idle between its runs
 	// 768x432 at 10 fps: two rungs (360p and 432p) at little cost.
 	input := generate(t, "long.mp4",
 		"-f", "lavfi", "-i", "testsrc2=size=768x432:rate=10", "-f", "lavfi", "-i", sine+":beep_factor=4",
@@ -104,46 +105,7 @@ func TestSplitStitch(t *testing.T) {
 		t.Fatal(whole.err)
 	}
 
-	ctx := context.Background()
-	tr := &ffmpeg.Transcoder{}
-	p, err := tr.Probe(ctx, input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := ffmpeg.NewPlan(p)
-	pieces := ffmpeg.PlanPieces(p.Duration, time.Minute, 30*time.Second)
-	if len(pieces) != 6 {
-		t.Fatalf("%d pieces: %+v", len(pieces), pieces)
-	}
-	// Two pieces at a time, one thread each, as two workers would.
-	dirs := make([]string, len(pieces))
-	errs := make([]error, len(pieces))
-	sem := make(chan struct{}, 2)
-	var wg sync.WaitGroup
-	for i, piece := range pieces {
-		dirs[i] = t.TempDir()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[i] = tr.EncodePiece(ctx, input, dirs[i], plan, piece, 1)
-		}()
-	}
-	out := t.TempDir()
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("piece %d: %v", i, err)
-		}
-	}
-	if err := ffmpeg.Stitch(out, plan, pieces, dirs); err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Finish(ctx, input, out, plan, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, out := splitTranscode(t, input, time.Minute, 30*time.Second, 6)
 	if fmt.Sprint(names(res.Renditions)) != fmt.Sprint(names(whole.res.Renditions)) || len(res.Renditions) != 3 {
 		t.Fatalf("renditions %v, whole %v", names(res.Renditions), names(whole.res.Renditions))
 	}
@@ -202,6 +164,83 @@ func TestSplitStitch(t *testing.T) {
 		}
 		t.Logf("%s: PSNR %.2f dB stitched, %.2f dB whole; %d frames", r.Name, ps, pw, len(sts))
 	}
+}
+
+// TestSplitStitchNTSC splits a 29.97 fps clip, whose piece starts fall
+// between frames: every frame is presented when a one-piece encode
+// presents it.
+func TestSplitStitchNTSC(t *testing.T) {
+	needFFmpeg(t)
+	t.Parallel() // ffmpeg leaves cores idle between its runs
+	input := generate(t, "ntsc.mp4",
+		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30000/1001", "-f", "lavfi", "-i", sine+":beep_factor=4",
+		"-t", "40", "-c:v", x264, "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac")
+	whole := transcode(t, input)
+	if whole.err != nil {
+		t.Fatal(whole.err)
+	}
+	_, out := splitTranscode(t, input, 0, 12*time.Second, 3)
+	for _, name := range []string{"180p", "audio"} {
+		w := packetTimes(t, filepath.Join(whole.out, name, reel.MediaPlaylist))
+		s := packetTimes(t, filepath.Join(out, name, reel.MediaPlaylist))
+		if len(w) != len(s) {
+			t.Fatalf("%s: %d frames, whole %d", name, len(s), len(w))
+		}
+		// To within 2 ms: the one-piece encode's shift past the B-frame
+		// delay is rounded to the millisecond, a piece's is exact.
+		for i := range w {
+			if math.Abs(w[i]-s[i]) > 0.002 {
+				t.Fatalf("%s: frame %d at %v, whole at %v", name, i, s[i], w[i])
+			}
+		}
+	}
+}
+
+// splitTranscode encodes input split as PlanPieces cuts it (want pieces),
+// two pieces at a time with one thread each, as two workers would, then
+// stitches and finishes it, and returns the result and its folder.
+func splitTranscode(t *testing.T, input string, splitAbove, chunk time.Duration, want int) (*reel.TranscodeResult, string) {
+	t.Helper()
+	ctx := context.Background()
+	tr := &ffmpeg.Transcoder{}
+	p, err := tr.Probe(ctx, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := ffmpeg.NewPlan(p)
+	pieces := ffmpeg.PlanPieces(p.Duration, splitAbove, chunk)
+	if len(pieces) != want {
+		t.Fatalf("%d pieces, want %d: %+v", len(pieces), want, pieces)
+	}
+	dirs := make([]string, len(pieces))
+	errs := make([]error, len(pieces))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, piece := range pieces {
+		dirs[i] = t.TempDir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = tr.EncodePiece(ctx, input, dirs[i], plan, piece, 1)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("piece %d: %v", i, err)
+		}
+	}
+	out := t.TempDir()
+	if err := ffmpeg.Stitch(out, plan, pieces, dirs); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Finish(ctx, input, out, plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, out
 }
 
 func names(rs []reel.Rendition) []string {

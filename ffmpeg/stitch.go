@@ -76,7 +76,6 @@ func stitchRendition(outDir, name string, pieces []Piece, dirs []string) error {
 	}
 	var init []byte
 	var tracks []hls.Track
-	var lead int64 // piece 0's first presentation time past its start
 	var b bytes.Buffer
 	target, next := 0, int64(0)
 	for i, dir := range dirs {
@@ -110,20 +109,22 @@ func stitchRendition(outDir, name string, pieces []Piece, dirs []string) error {
 			return fmt.Errorf("piece %d: init segment differs from piece 0's: encoded by another build or settings", i)
 		}
 
-		// The muxer shifts a stream whose first decode time is negative (the
-		// B-frame delay) to start at 0; a piece further in starts past 0
-		// and is not shifted. Shift every piece as the first one was, so
-		// that each frame is presented when a one-piece encode presents it.
-		first, err := firstPresentation(filepath.Join(src, path.Base(pl.Segments[0].URI)), tracks)
+		// The muxer shifts a stream whose first decode time is negative (by
+		// the B-frame delay: the first frame's composition offset) so that
+		// it starts at 0, and shifts the audio with it, as in a one-piece
+		// encode. A piece further in starts past 0 and is not shifted:
+		// shift it by its own first frame's offset, as the first piece was.
+		// Each piece's shift is its own, so a worker could apply it to its
+		// piece alone.
+		delta, err := delay(filepath.Join(src, path.Base(pl.Segments[0].URI)), tracks)
 		if err != nil {
 			return fmt.Errorf("piece %d: %w", i, err)
 		}
-		off := first - int64(math.Round(pieces[i].Start*float64(tracks[0].Timescale)))
-		if i == 0 {
-			lead = off
+		if pieces[i].Start == 0 {
+			delta = 0
 		}
 		for _, s := range pl.Segments {
-			if err := moveShifted(filepath.Join(src, path.Base(s.URI)), filepath.Join(dst, path.Base(s.URI)), lead-off); err != nil {
+			if err := moveShifted(filepath.Join(src, path.Base(s.URI)), filepath.Join(dst, path.Base(s.URI)), delta); err != nil {
 				return fmt.Errorf("piece %d: %w", i, err)
 			}
 			fmt.Fprintf(&b, "#EXTINF:%.6f,\n%s\n", s.Duration, path.Base(s.URI))
@@ -141,9 +142,10 @@ func stitchRendition(outDir, name string, pieces []Piece, dirs []string) error {
 	return writeFileAtomic(filepath.Join(dst, reel.MediaPlaylist), []byte(head+b.String()+"#EXT-X-ENDLIST\n"))
 }
 
-// firstPresentation returns when the first sample of the media segment
-// name is presented, in its track's timescale.
-func firstPresentation(name string, tracks []hls.Track) (int64, error) {
+// delay returns the composition offset of the first sample of the media
+// segment name, in its track's timescale: for a segment starting with an
+// IDR frame, the encoder's B-frame delay.
+func delay(name string, tracks []hls.Track) (int64, error) {
 	seg, err := os.ReadFile(name)
 	if err != nil {
 		return 0, err
@@ -155,8 +157,7 @@ func firstPresentation(name string, tracks []hls.Track) (int64, error) {
 	if len(frags) == 0 || len(frags[0].Runs) == 0 || len(frags[0].Runs[0].Samples) == 0 {
 		return 0, fmt.Errorf("%s: no samples", name)
 	}
-	run := frags[0].Runs[0]
-	return int64(run.BaseDecodeTime) + int64(run.Samples[0].CompositionOffset), nil
+	return int64(frags[0].Runs[0].Samples[0].CompositionOffset), nil
 }
 
 // moveShifted moves the media segment from to to, shifted by delta on the
