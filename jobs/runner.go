@@ -18,7 +18,7 @@ type Config struct {
 	Workers int
 	// Transcode does the work of transcode jobs.
 	Transcode *TranscodeWorker
-	// Rescue, if set, runs every Rescue.After/2 on the leader.
+	// Rescue, if set, runs every Rescue.After/6 on the leader.
 	Rescue *RescueWorker
 	// Sweep, if set, runs hourly on the leader.
 	Sweep *SweepWorker
@@ -65,7 +65,7 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Runner, error) 
 	river.AddWorker(rc.Workers, cfg.Transcode)
 	if cfg.Rescue != nil {
 		river.AddWorker(rc.Workers, cfg.Rescue)
-		rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(max(cfg.Rescue.After/2, time.Second), RescueArgs{}))
+		rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(max(cfg.Rescue.After/6, time.Second), RescueArgs{}))
 	}
 	if cfg.Sweep != nil {
 		river.AddWorker(rc.Workers, cfg.Sweep)

@@ -187,9 +187,11 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 			Encrypt:      c.Encrypt,
 			Logger:       log,
 		},
-		// A live transcode touches its video every second; one untouched
-		// for twice the stall timeout has lost its worker.
-		Rescue:        &jobs.RescueWorker{Videos: p.videos, After: 2 * c.StallTimeout, Logger: log},
+		// A live transcode touches its video every second, or its own
+		// watchdog cancels it within 1.25 stall timeouts (the watchdog
+		// ticks every quarter of one): a video untouched for 1.5 has lost
+		// its worker. Checked every quarter, it is requeued within 1.75.
+		Rescue:        &jobs.RescueWorker{Videos: p.videos, After: c.StallTimeout * 3 / 2, Logger: log},
 		Sweep:         &jobs.SweepWorker{Stores: []reel.BlobStore{p.originals, p.outputs}, After: c.AbandonAfter, Logger: log},
 		ExpireUploads: &jobs.ExpireUploadsWorker{Uploads: p.uploads, Logger: log},
 		Webhook:       &jobs.WebhookWorker{Webhooks: p.videos, Sender: p.webhooks, Logger: log},
