@@ -85,17 +85,18 @@ func (a *accessFlags) config(store *sqlstore.Store) web.AccessConfig {
 // valid API key exists, and otherwise lets reel run open on loopback
 // until the first key is created, saying so in the log. It returns
 // whether the server may run open.
-func secureByDefault(ctx context.Context, keys reel.KeyStore, addr net.Addr, data string, log *slog.Logger) (open bool, err error) {
+// where is the database flag `reel keys` needs to reach the same database.
+func secureByDefault(ctx context.Context, keys reel.KeyStore, addr net.Addr, where string, log *slog.Logger) (open bool, err error) {
 	has, err := keys.HasValidKeys(ctx)
 	if err != nil {
 		return false, err
 	}
 	loopback := isLoopback(addr)
 	if !has && !loopback {
-		return false, fmt.Errorf("no API key exists, so reel will not listen on %s: create one with `reel keys create --data %s --name admin --role admin`, or listen on 127.0.0.1", addr, data)
+		return false, fmt.Errorf("no API key exists, so reel will not listen on %s: create one with `reel keys create %s --name admin --role admin`, or listen on 127.0.0.1", addr, where)
 	}
 	if !has {
-		log.Warn("no API key exists: running open on loopback, every request acts as admin; create a key with `reel keys create --name NAME --role admin` to require one")
+		log.Warn("no API key exists: running open on loopback, every request acts as admin; create a key with `reel keys create " + where + " --name NAME --role admin` to require one")
 	}
 	return loopback, nil
 }
@@ -112,4 +113,17 @@ func isLoopback(addr net.Addr) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// keysFlag is the flag that points `reel keys` at serve's database: --db
+// when one was named (a PostgreSQL URL, its password hidden, or a file
+// elsewhere), else --data.
+func keysFlag(data, db string) string {
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		db = u.Redacted()
+	}
+	if db != "" {
+		return "--db '" + db + "'"
+	}
+	return "--data " + data
 }

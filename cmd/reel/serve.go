@@ -125,7 +125,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	open, err := secureByDefault(ctx, p.videos, ln.Addr(), c.Data, log)
+	open, err := secureByDefault(ctx, p.videos, ln.Addr(), keysFlag(c.Data, c.DB), log)
 	if err != nil {
 		ln.Close()
 		return err
