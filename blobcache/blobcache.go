@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"reel"
@@ -38,6 +39,8 @@ type Store struct {
 	lru      *list.List               // of *entry, most recently read first
 	entries  map[string]*list.Element // key → element of lru
 	inflight map[string]*fill         // downloads in progress, by key
+
+	hits, misses atomic.Int64 // reads of cacheable keys, for Stats
 }
 
 type entry struct {
@@ -113,9 +116,15 @@ func (s *Store) Open(ctx context.Context, key string) (reel.Blob, error) {
 	if !s.cacheable(key) {
 		return s.BlobStore.Open(ctx, key)
 	}
-	for {
+	for first := true; ; first = false {
 		if b, err := s.openLocal(ctx, key); err == nil {
+			if first {
+				s.hits.Add(1)
+			}
 			return b, nil
+		}
+		if first {
+			s.misses.Add(1)
 		}
 		s.mu.Lock()
 		f, ok := s.inflight[key]
@@ -134,6 +143,12 @@ func (s *Store) Open(ctx context.Context, key string) (reel.Blob, error) {
 			return nil, f.err
 		}
 	}
+}
+
+// Stats returns how many reads of cacheable keys found the local copy
+// (hits) and how many had to fetch it first or wait for a fetch (misses).
+func (s *Store) Stats() (hits, misses int64) {
+	return s.hits.Load(), s.misses.Load()
 }
 
 // openLocal opens the cached copy and marks it recently read.

@@ -74,6 +74,9 @@ func TestHitsStayLocal(t *testing.T) {
 	if n := remote.opens.Load(); n != 1 {
 		t.Errorf("%d remote opens for 5 reads, want 1", n)
 	}
+	if hits, misses := c.Stats(); hits != 4 || misses != 1 {
+		t.Errorf("Stats() = %d hits, %d misses after 5 reads of one blob, want 4 and 1", hits, misses)
+	}
 	// Playlists are not cacheable: each read goes to the remote store.
 	put(t, c, "v/master.m3u8", "#EXTM3U")
 	read(t, c, "v/master.m3u8")

@@ -55,6 +55,7 @@ type guard struct {
 func (s *Server) protect(next http.Handler) http.Handler {
 	a := s.Access
 	g := &guard{s: s, cop: http.NewCrossOriginProtection()}
+	s.auth = g
 	if a.APIRate > 0 {
 		g.api = newLimiter(a.APIRate, max(1, a.APIBurst), s.Now)
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"reel/health"
 )
 
 // Route is one endpoint of the server.
@@ -64,7 +66,10 @@ func (s *Server) routes() []endpoint {
 		// Signed HLS delivery (play.go).
 		h("GET", "/play/{token}/{id}/{file...}", s.handlePlay),
 		h("OPTIONS", "/play/", s.handlePlayPreflight),
-		h("GET", "/healthz", handleHealth),
+		// Operations: probes and metrics (ops.go).
+		h("GET", "/healthz", health.Live),
+		h("GET", "/readyz", s.handleReady),
+		h("GET", "/metrics", s.handleMetrics),
 		// The web page and its assets (page.go).
 		{Route{"GET", "/static/"}, http.StripPrefix("/static/", http.FileServerFS(assets))},
 		h("GET", "/{$}", handlePage),
@@ -81,7 +86,8 @@ func Routes() []Route {
 }
 
 // Handler returns the server: the route table behind the middleware that
-// every request passes, outermost first: chunked-framing close, body
+// every request passes, outermost first: request id, log line and
+// metrics (observe.go), chunked-framing close, body
 // deadline, security headers, canonical URLs, access control.
 func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
@@ -95,9 +101,9 @@ func (s *Server) Handler() http.Handler {
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		mux.Handle(rt.muxPattern(), rt.handler)
+		mux.Handle(rt.muxPattern(), s.routed(rt.Route, rt.handler))
 	}
-	return closeAfterChunked(bodyDeadline(s.Access.BodyTimeout, s.securityHeaders(s.canonicalOnly(s.protect(mux)))))
+	return s.observe(closeAfterChunked(bodyDeadline(s.Access.BodyTimeout, s.securityHeaders(s.canonicalOnly(s.protect(mux))))))
 }
 
 // muxPattern is the route as ServeMux spells it.
@@ -108,6 +114,3 @@ func (r Route) muxPattern() string {
 	return r.Method + " " + r.Pattern
 }
 
-func handleHealth(w http.ResponseWriter, r *http.Request) {
-	w.Write([]byte("ok\n"))
-}

@@ -14,6 +14,7 @@ import (
 
 	"reel"
 	"reel/api"
+	"reel/metrics"
 )
 
 // Server holds what the handlers need. Set the fields, then call Handler.
@@ -52,9 +53,17 @@ type Server struct {
 	Webhooks WebhookConfig
 	Events   reel.VideoEventStore
 
+	// Metrics, if set, counts requests and uploads and is served at
+	// /metrics to loopback clients and admins (observe.go, ops.go).
+	Metrics *metrics.Metrics
+	// Ready, if set, answers /readyz (package health); otherwise /readyz
+	// answers 200 like /healthz.
+	Ready http.Handler
+
 	// Now returns the current time; tests move it.
 	Now func() time.Time
 
+	auth       *guard // set by protect, used by /metrics too
 	playlists  *playlistCache
 	playStates *playStateCache
 }
