@@ -45,6 +45,9 @@ type Queue struct {
 
 // NewQueue returns the queue on driver's database.
 func NewQueue(driver riverdriver.Driver[*sql.Tx], log *slog.Logger) (*Queue, error) {
+	if log != nil {
+		log = slog.New(quieter{log.Handler()}) // River's Info is reel's Debug
+	}
 	client, err := river.NewClient(driver, &river.Config{Logger: log})
 	if err != nil {
 		return nil, err

@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+
+	"reel/metrics"
 )
 
 // Config configures a Runner.
@@ -31,7 +34,12 @@ type Config struct {
 	// PollInterval is how often idle workers look for new jobs besides
 	// the notifications of inserts; 0 means River's default (1 s).
 	PollInterval time.Duration
-	Logger       *slog.Logger
+	// Metrics, if set, counts jobs by kind and outcome and their wait in
+	// the queue, from River's events.
+	Metrics *metrics.Metrics
+	// Logger gets River's records, its Info ones (start, stop, leader
+	// election) lowered to Debug: they are River's business, not reel's.
+	Logger *slog.Logger
 }
 
 // Runner runs jobs: transcodes, and the periodic jobs while its process
@@ -39,7 +47,12 @@ type Config struct {
 // and the periodic jobs are scheduled by the leader alone, so they run
 // once per cluster however many processes run.
 type Runner struct {
-	client *river.Client[*sql.Tx]
+	client    *river.Client[*sql.Tx]
+	transcode *TranscodeWorker
+	events    <-chan *river.Event
+	unsub     func()
+	metrics   *metrics.Metrics
+	counted   chan struct{} // closed once every event is counted
 }
 
 // NewRunner returns a runner on driver's database.
@@ -47,8 +60,12 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Runner, error) 
 	if cfg.Workers < 1 || cfg.Transcode == nil {
 		return nil, errors.New("jobs: a runner needs Workers ≥ 1 and a Transcode worker")
 	}
+	var logger *slog.Logger
+	if cfg.Logger != nil {
+		logger = slog.New(quieter{cfg.Logger.Handler()})
+	}
 	rc := &river.Config{
-		Logger:            cfg.Logger,
+		Logger:            logger,
 		FetchPollInterval: cfg.PollInterval,
 		// Transcodes take as long as they take; the worker sets its own limit.
 		JobTimeout: -1,
@@ -83,25 +100,67 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Runner, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Runner{client: client}, nil
+	r := &Runner{client: client, transcode: cfg.Transcode, metrics: cfg.Metrics, counted: make(chan struct{})}
+	r.events, r.unsub = client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	go r.count()
+	return r, nil
 }
 
-// Start starts working. It returns at once.
-func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
-
-// Stop stops fetching jobs and waits for running ones to finish, up to
-// ctx's deadline, then cancels them: a cancelled transcode puts its video
-// back in the queue, and River retries it in another runner or at the
-// next start.
-func (r *Runner) Stop(ctx context.Context) error {
-	err := r.client.Stop(ctx)
-	if ctx.Err() == nil {
-		return err
+// count turns River's events into metrics until the subscription ends.
+func (r *Runner) count() {
+	defer close(r.counted)
+	for ev := range r.events {
+		if ev.Job == nil {
+			continue
+		}
+		var wait time.Duration
+		if ev.JobStats != nil {
+			wait = ev.JobStats.QueueWaitDuration
+		}
+		outcome := strings.TrimPrefix(string(ev.Kind), "job_")
+		r.metrics.Job(ev.Job.Kind, outcome, wait)
 	}
-	cancelled, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	return r.client.StopAndCancel(cancelled)
 }
+
+// Start starts working. It returns at once. Ending ctx does not stop the
+// runner: Stop does, handing running transcodes back first.
+func (r *Runner) Start(ctx context.Context) error {
+	return r.client.Start(context.WithoutCancel(ctx))
+}
+
+// Stop hands running transcodes back to the queue at once, for another
+// runner (or this one's next start) to take up without waiting for any
+// stall timeout, and waits up to ctx's deadline for the jobs to have
+// returned. Transcodes take minutes to hours: waiting for them to finish
+// would hold up a deploy for as long, and redoing one costs less.
+func (r *Runner) Stop(ctx context.Context) error {
+	r.transcode.handBack.Store(true)
+	err := r.client.StopAndCancel(ctx)
+	r.unsub()
+	<-r.counted
+	return err
+}
+
+// quieter lowers River's Info records to Debug and keeps the others.
+type quieter struct{ h slog.Handler }
+
+func (q quieter) lower(l slog.Level) slog.Level {
+	if l == slog.LevelInfo {
+		return slog.LevelDebug
+	}
+	return l
+}
+
+func (q quieter) Enabled(ctx context.Context, l slog.Level) bool { return q.h.Enabled(ctx, q.lower(l)) }
+
+func (q quieter) Handle(ctx context.Context, rec slog.Record) error {
+	rec.Level = q.lower(rec.Level)
+	return q.h.Handle(ctx, rec)
+}
+
+func (q quieter) WithAttrs(as []slog.Attr) slog.Handler { return quieter{q.h.WithAttrs(as)} }
+func (q quieter) WithGroup(name string) slog.Handler    { return quieter{q.h.WithGroup(name)} }
 
 // periodic runs a job with args every interval, and once when its runner
 // becomes the leader.

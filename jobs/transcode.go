@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"reel"
 	"reel/hls"
+	"reel/metrics"
 )
 
 // TranscodeArgs are the arguments of the transcode job.
@@ -51,7 +53,14 @@ type TranscodeWorker struct {
 	Encrypt bool
 	// Events, if set, receives the video's event log entries (events.go).
 	Events reel.VideoEventStore
-	Logger *slog.Logger
+	// Metrics, if set, counts transcode seconds, media seconds and
+	// failures by reason.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+
+	// handBack is set by Runner.Stop: a transcode cancelled from then on
+	// goes back to the queue, available at once, its attempt not counted.
+	handBack atomic.Bool
 }
 
 // Why a transcode's context was cancelled, besides River's own reasons.
@@ -161,6 +170,8 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	if err != nil {
 		cause := context.Cause(ctx)
 		switch {
+		case ctx.Err() != nil && w.handBack.Load():
+			return w.handOver(ctx, log, id)
 		case errors.Is(cause, errDeleted) || w.gone(ctx, id):
 			log.Info("transcode stopped: video deleted")
 			return nil
@@ -174,6 +185,7 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	}
 	log.Info("transcoded", "seconds", time.Since(start).Seconds(), "renditions", len(res.Renditions))
 	w.noteRenditions(ctx, id, res, time.Since(start))
+	w.Metrics.Transcoded(time.Since(start), res.Duration)
 
 	if pub == nil {
 		pub = newPublisher(w.Outputs, id, dir, nil, key, nil)
@@ -215,8 +227,12 @@ func (w *TranscodeWorker) input(ctx context.Context, v *reel.Video) (string, err
 // and cancels the job; any other error is retried by River until the last
 // attempt, which fails the video.
 func (w *TranscodeWorker) fail(ctx context.Context, log *slog.Logger, job *river.Job[TranscodeArgs], err error) error {
+	if ctx.Err() != nil && w.handBack.Load() {
+		return w.handOver(ctx, log, job.Args.VideoID)
+	}
 	final := reel.ErrorCode(err) == reel.EINVALID || job.Attempt >= job.MaxAttempts
 	log.Warn("transcode failed", "final", final, "err", err)
+	w.Metrics.TranscodeFailed(failureReason(ctx, err))
 	if !final {
 		queued := reel.StatusQueued
 		w.Videos.UpdateVideo(context.WithoutCancel(ctx), job.Args.VideoID, reel.VideoUpdate{Status: &queued})
@@ -243,6 +259,31 @@ func (w *TranscodeWorker) fail(ctx context.Context, log *slog.Logger, job *river
 		return uerr
 	}
 	return river.JobCancel(err)
+}
+
+// handOver puts the video back in the queue and snoozes the job for no
+// time: River makes it available at once and does not count the attempt,
+// so that another worker starts it over while this process shuts down.
+func (w *TranscodeWorker) handOver(ctx context.Context, log *slog.Logger, id string) error {
+	queued, zero := reel.StatusQueued, 0.0
+	_, err := w.Videos.UpdateVideo(context.WithoutCancel(ctx), id, reel.VideoUpdate{Status: &queued, Progress: &zero})
+	if err != nil && reel.ErrorCode(err) != reel.ENOTFOUND {
+		log.Warn("hand the transcode back: put the video back in the queue", "err", err)
+	}
+	log.Info("transcode handed back to the queue: this process is shutting down")
+	return river.JobSnooze(0)
+}
+
+// failureReason names why a transcode failed, for the metrics: the
+// watchdog's reasons, or the error's code (invalid for a bad source).
+func failureReason(ctx context.Context, err error) string {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errStalled) || errors.Is(err, errStalled):
+		return "stalled"
+	case errors.Is(cause, errTooSlow) || errors.Is(err, errTooSlow):
+		return "too_slow"
+	}
+	return reel.ErrorCode(err)
 }
 
 // throttle returns a progress func that passes at most one value per

@@ -108,6 +108,9 @@ const DefaultExpiry = 24 * time.Hour
 type Handler struct {
 	*Store
 	http.Handler
+	// Metrics are tusd's counters of requests, errors, bytes received and
+	// uploads created, finished and terminated.
+	Metrics handler.Metrics
 }
 
 // New returns the tus endpoint. Mount it at BasePath for every method:
@@ -166,7 +169,7 @@ func New(cfg Config) (*Handler, error) {
 		basePath:  cfg.BasePath,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
 	}
-	return &Handler{Store: store, Handler: mw}, nil
+	return &Handler{Store: store, Handler: mw, Metrics: tusd.Metrics}, nil
 }
 
 // logHandler passes tusd's records (golang.org/x/exp/slog) to reel's

@@ -113,4 +113,3 @@ func (r Route) muxPattern() string {
 	}
 	return r.Method + " " + r.Pattern
 }
-

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"reel/blobcache"
 	"reel/s3"
 	"reel/sqlstore"
 	"reel/token"
@@ -144,6 +145,11 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	_, stopOps, err := serveOps(c.MetricsAddr, p)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if p.runner != nil {
 		if err := p.runner.Start(ctx); err != nil {
 			ln.Close()
@@ -160,15 +166,36 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 	select {
 	case err := <-errc:
 		p.stopRunner(ctx)
+		stopOps(ctx)
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	return c.shutdown(ctx, httpSrv, p, stopOps)
+}
+
+// shutdown stops gracefully: the listener closes at once; running
+// transcodes go back to the queue at once, for another worker; in-flight
+// requests get --shutdown-timeout to finish, then their connections are
+// closed (an interrupted tus upload resumes on another process: its
+// offset is in the store and the database). The probes and metrics go last.
+func (c *ServeCommand) shutdown(ctx context.Context, httpSrv *http.Server, p *parts, stopOps func(context.Context)) error {
+	log := p.log
+	log.Info("shutting down", "timeout", c.ShutdownTimeout)
+	stopped := make(chan error, 1)
+	go func() { stopped <- p.stopRunner(ctx) }()
+
+	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
 	defer cancel()
-	httpSrv.Shutdown(shutdown)
-	// Running transcodes are cancelled; River retries them.
-	return p.stopRunner(ctx)
+	if err := httpSrv.Shutdown(grace); err != nil {
+		log.Warn("requests still running at the shutdown timeout; closing their connections", "err", err)
+		httpSrv.Close()
+	}
+	err := <-stopped
+	last, cancelLast := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancelLast()
+	stopOps(last)
+	log.Info("stopped")
+	return err
 }
 
 // server builds the HTTP side on the shared parts; open lets it run open
@@ -177,6 +204,11 @@ func (c *ServeCommand) server(ctx context.Context, p *parts, open bool) (*web.Se
 	served, err := cachedOutputs(p.outputs, c.Data, int64(c.CacheSize))
 	if err != nil {
 		return nil, err
+	}
+	if cache, ok := served.(*blobcache.Store); ok {
+		if err := p.metrics.RegisterCache(cache.Stats); err != nil {
+			return nil, err
+		}
 	}
 	hooks := web.HookConfig{Secret: c.HookSecret}
 	if st, ok := p.originals.(*s3.Store); ok {
@@ -210,6 +242,8 @@ func (c *ServeCommand) server(ctx context.Context, p *parts, open bool) (*web.Se
 		Access:        access,
 		Webhooks:      web.WebhookConfig{Store: p.videos, CheckURL: p.webhooks.CheckURL},
 		Events:        p.videos,
+		Metrics:       p.metrics,
+		Ready:         p.ready,
 	}, nil
 }
 

@@ -12,9 +12,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tus/tusd/v2/pkg/prometheuscollector"
+
 	"reel"
 	"reel/ffmpeg"
+	"reel/health"
 	"reel/jobs"
+	"reel/metrics"
 	"reel/s3"
 	"reel/sqlstore"
 	"reel/tus"
@@ -42,6 +46,11 @@ type coreFlags struct {
 	LogLevel     string
 	// WebhookAllowPrivate lets webhooks reach loopback and private addresses.
 	WebhookAllowPrivate bool
+	LogFormat           string
+	// MetricsAddr, if set, is a listener of its own for /metrics,
+	// /healthz and /readyz (ops.go).
+	MetricsAddr     string
+	ShutdownTimeout time.Duration
 }
 
 func (c *coreFlags) register(fs *flag.FlagSet) {
@@ -62,6 +71,9 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private, link-local and metadata addresses")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log lines as text (key=value) or json")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "also serve /metrics, /healthz and /readyz, to anyone, on this `address` (such as 127.0.0.1:9090)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 }
 
 func (c *coreFlags) validate() error {
@@ -80,6 +92,12 @@ func (c *coreFlags) validate() error {
 		// The sweep would abort the S3 multipart uploads of live ones.
 		return fmt.Errorf("--upload-expiry must be at least 1m and less than --abandon-after (%v)", c.AbandonAfter)
 	}
+	switch {
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	case c.ShutdownTimeout < 0:
+		return errors.New("--shutdown-timeout must not be negative")
+	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
 }
@@ -88,7 +106,11 @@ func (c *coreFlags) validate() error {
 func (c *coreFlags) logger() *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(c.LogLevel)) // checked by validate
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
 // parts are what serve and worker share, built complete in the order data
@@ -104,6 +126,10 @@ type parts struct {
 	uploads   *tus.Handler
 	// webhooks sends webhook messages and checks receivers' URLs.
 	webhooks *webhook.Sender
+	// metrics is the process's registry; ready checks the database and
+	// the stores for /readyz.
+	metrics *metrics.Metrics
+	ready   *health.Checker
 	// runner runs transcodes and the periodic jobs; nil when the process
 	// runs none (reel serve --workers 0).
 	runner *jobs.Runner
@@ -124,7 +150,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	if err := os.MkdirAll(c.Data, 0o755); err != nil {
 		return nil, err
 	}
-	p := &parts{log: log}
+	p := &parts{log: log, metrics: metrics.New()}
 	var closers []func()
 	p.release = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -153,6 +179,13 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 		return nil, err
 	}
 
+	p.ready = health.New(log,
+		health.Check{Name: "database", Probe: p.db.SQL.PingContext},
+		health.Store("originals", p.originals), health.Store("outputs", p.outputs))
+	if err := p.metrics.RegisterDB(p.db.SQL, "reel"); err != nil {
+		return nil, err
+	}
+
 	if p.queue, err = jobs.NewQueue(driver, log.With("component", "river")); err != nil {
 		return nil, err
 	}
@@ -161,6 +194,9 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	upload.Videos, upload.Uploads, upload.Originals = p.videos, p.videos, p.originals
 	upload.Expiry, upload.Logger = c.UploadExpiry, log
 	if p.uploads, err = tus.New(upload); err != nil {
+		return nil, err
+	}
+	if err := p.metrics.Register(prometheuscollector.New(p.uploads.Metrics)); err != nil {
 		return nil, err
 	}
 	if workers == 0 {
@@ -185,6 +221,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 			LimitFactor:  c.JobFactor,
 			StallTimeout: c.StallTimeout,
 			Encrypt:      c.Encrypt,
+			Metrics:      p.metrics,
 			Logger:       log,
 		},
 		// A live transcode touches its video every second, or its own
@@ -198,6 +235,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 		// Deliveries mostly wait on the network.
 		WebhookWorkers: 4,
 		PollInterval:   p.db.pollInterval(),
+		Metrics:        p.metrics,
 		Logger:         log.With("component", "river"),
 	})
 	if err != nil {
@@ -206,9 +244,10 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	return p, nil
 }
 
-// stopRunner stops the runner, if any: running transcodes get a few
-// seconds to finish, then are cancelled, and River hands them to another
-// runner (or this one's next start) for another attempt.
+// stopRunner stops the runner, if any: running transcodes are cancelled at
+// once and handed back to the queue, available to another runner (or this
+// one's next start) without costing an attempt; stopping waits up to 10 s
+// for them to have returned.
 func (p *parts) stopRunner(ctx context.Context) error {
 	if p.runner == nil {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"time"
 
 	"reel/tus"
 )
@@ -50,8 +51,8 @@ func (c *WorkerCommand) ParseFlags(args []string) error {
 	return c.coreFlags.validate()
 }
 
-// Run works until ctx ends, then stops gracefully: running transcodes get
-// a few seconds, then go back to the queue for another worker.
+// Run works until ctx ends, then stops gracefully: running transcodes go
+// back to the queue at once, for another worker.
 func (c *WorkerCommand) Run(ctx context.Context) error {
 	log := c.logger()
 	p, err := c.build(ctx, log, c.Concurrency, tus.Config{})
@@ -59,7 +60,12 @@ func (c *WorkerCommand) Run(ctx context.Context) error {
 		return err
 	}
 	defer p.release()
+	_, stopOps, err := serveOps(c.MetricsAddr, p)
+	if err != nil {
+		return err
+	}
 	if err := p.runner.Start(ctx); err != nil {
+		stopOps(ctx)
 		return fmt.Errorf("start workers: %w", err)
 	}
 	log.Info("reel worker running", "data", c.Data, "concurrency", c.Concurrency)
@@ -68,5 +74,10 @@ func (c *WorkerCommand) Run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
-	return p.stopRunner(ctx)
+	err = p.stopRunner(ctx)
+	last, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	stopOps(last)
+	log.Info("stopped")
+	return err
 }
