@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"database/sql"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +18,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"reel/tusclient"
 )
 
 // TestShutdownHandsBack runs one API process and two workers as real
@@ -229,4 +235,75 @@ func scrapeMetrics(t *testing.T, url string) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// TestShutdownMidUpload sends SIGTERM to an API process while a tus PATCH
+// is arriving: the process waits --shutdown-timeout for it, closes the
+// connection, exits 0, and the upload resumes on a second process from
+// the offset saved, the original complete and intact.
+func TestShutdownMidUpload(t *testing.T) {
+	bin := buildReel(t)
+	shared := t.TempDir()
+	stores := []string{"--db", filepath.Join(shared, "reel.db"), "--workers", "0", "--addr", "127.0.0.1:0",
+		"--originals", "file://" + filepath.Join(shared, "originals"), "--outputs", "file://" + filepath.Join(shared, "outputs")}
+	urlA, cmdA := startChild(t, bin, nil, "api-a", append([]string{"serve", "--data", filepath.Join(shared, "a"), "--shutdown-timeout", "2s"}, stores...)...)
+	urlB, _ := startChild(t, bin, nil, "api-b", append([]string{"serve", "--data", filepath.Join(shared, "b")}, stores...)...)
+	src := clusterClip(t)
+
+	a := &tusclient.Client{Endpoint: urlA + "/api/uploads/"}
+	loc := createUpload(t, a, len(src))
+	off := patchUntil(t, []*tusclient.Client{a}, loc, src, 1)
+
+	// A PATCH whose body stops after half a chunk, then SIGTERM.
+	n := min(tusChunk, int64(len(src))-off)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest(http.MethodPatch, loc, pr)
+	req.ContentLength = n
+	req.Header.Set("Tus-Resumable", tusclient.Version)
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	req.Header.Set("Upload-Offset", strconv.FormatInt(off, 10))
+	go func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	if _, err := pw.Write(src[off : off+n/2]); err != nil {
+		t.Fatalf("PATCH body: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // let the server store some of it
+	cmdA.Process.Signal(syscall.SIGTERM)
+	signalled := time.Now()
+	exited := make(chan error, 1)
+	go func() { exited <- cmdA.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("api-a after SIGTERM: %v, want exit status 0", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("api-a still running a minute after SIGTERM")
+	}
+	t.Logf("api-a exited %.1f s after SIGTERM (--shutdown-timeout 2s)", time.Since(signalled).Seconds())
+
+	// B resumes it from the offset A saved.
+	b := &tusclient.Client{Endpoint: urlB + "/api/uploads/"}
+	target := b.Endpoint + videoID(loc)
+	held, _, err := b.Offset(context.Background(), target)
+	if err != nil {
+		t.Fatalf("HEAD on B: %v", err)
+	}
+	if held <= off {
+		t.Errorf("B sees %d bytes, no more than the %d before the cut PATCH", held, off)
+	}
+	resumed := time.Now()
+	up := &tusclient.Uploader{Client: b, ChunkSize: 4 << 20, Backoff: func(int) time.Duration { return 200 * time.Millisecond }}
+	if err := up.Resume(context.Background(), target, bytes.NewReader(src), int64(len(src))); err != nil {
+		t.Fatalf("resume on B: %v", err)
+	}
+	t.Logf("resumed on B from %d of %d bytes in %.1f s", held, len(src), time.Since(resumed).Seconds())
+	got, err := os.ReadFile(filepath.Join(shared, "originals", videoID(loc), "original"))
+	if err != nil || !bytes.Equal(got, src) {
+		t.Fatalf("original: %d bytes (%v), want the %d sent", len(got), err, len(src))
+	}
 }

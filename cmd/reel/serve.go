@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"reel/blobcache"
@@ -136,8 +137,14 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	active := &sync.WaitGroup{} // handlers running, for shutdown
+	handler := srv.Handler()
 	httpSrv := &http.Server{
-		Handler: srv.Handler(),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			active.Add(1)
+			defer active.Done()
+			handler.ServeHTTP(w, r)
+		}),
 		// Slow clients may not hold connections open with headers, but an
 		// upload of many gigabytes may take hours: no whole-request timeout.
 		ReadHeaderTimeout: 10 * time.Second,
@@ -170,7 +177,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 		return err
 	case <-ctx.Done():
 	}
-	return c.shutdown(ctx, httpSrv, p, stopOps)
+	return c.shutdown(ctx, httpSrv, active, p, stopOps)
 }
 
 // shutdown stops gracefully: the listener closes at once; running
@@ -178,7 +185,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 // requests get --shutdown-timeout to finish, then their connections are
 // closed (an interrupted tus upload resumes on another process: its
 // offset is in the store and the database). The probes and metrics go last.
-func (c *ServeCommand) shutdown(ctx context.Context, httpSrv *http.Server, p *parts, stopOps func(context.Context)) error {
+func (c *ServeCommand) shutdown(ctx context.Context, httpSrv *http.Server, active *sync.WaitGroup, p *parts, stopOps func(context.Context)) error {
 	log := p.log
 	log.Info("shutting down", "timeout", c.ShutdownTimeout)
 	stopped := make(chan error, 1)
@@ -189,6 +196,15 @@ func (c *ServeCommand) shutdown(ctx context.Context, httpSrv *http.Server, p *pa
 	if err := httpSrv.Shutdown(grace); err != nil {
 		log.Warn("requests still running at the shutdown timeout; closing their connections", "err", err)
 		httpSrv.Close()
+		// Their handlers now fail to read or write; give them a moment to
+		// save what they received and free their uploads' locks, so that
+		// the client resumes elsewhere without waiting for a lease.
+		returned := make(chan struct{})
+		go func() { active.Wait(); close(returned) }()
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+		}
 	}
 	err := <-stopped
 	last, cancelLast := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
