@@ -180,6 +180,8 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "GET", path: "/static/app.js", want: 200},
 		{method: "GET", path: "/healthz", want: 200},
 		{method: "GET", path: "/api/openapi.json", want: 200},
+		{method: "GET", path: "/readyz", want: 200},  // no checker set: ok
+		{method: "GET", path: "/metrics", want: 404}, // no metrics kept
 		{method: "GET", path: "/api/videos", key: "alice", want: 200},
 		{method: "GET", path: "/api/videos/" + priv, key: "alice", want: 200},
 		{method: "GET", path: "/api/videos/" + priv, want: 404},
