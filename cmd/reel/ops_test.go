@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"reel/api/apitest"
 	"reel/tusclient"
 )
 
@@ -49,7 +50,7 @@ func TestShutdownHandsBack(t *testing.T) {
 	if err := os.WriteFile(clip, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	api1 := &server{t: t, url: apiURL}
+	api1 := &server{t: t, url: apiURL, api: apitest.Transport(t, http.DefaultTransport, apiURL)}
 	code, v, e := api1.upload(clip, "handed back")
 	if code != http.StatusCreated {
 		t.Fatalf("upload: %d %+v", code, e)
