@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"reel"
 	"reel/api"
+	"reel/video"
 )
 
 // Appender is the capability of originals stores that grow a file in
@@ -49,9 +49,6 @@ type PartStore interface {
 
 // Limits of what a client names its upload with.
 const (
-	maxTitleBytes    = 500 // as POST /api/videos
-	maxFilenameBytes = 255
-	maxTypeBytes     = 100
 	maxMetadataBytes = 8 << 10 // the whole Upload-Metadata header
 )
 
@@ -74,7 +71,7 @@ type Store struct {
 	parts     PartStore // set when originals takes parts (S3)
 	expiry    time.Duration
 	locks     *locker
-	prepare   func(ctx context.Context, v *reel.Video) error
+	caller    func(ctx context.Context) *reel.Principal
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -82,7 +79,7 @@ type Store struct {
 func newStore(cfg Config) (*Store, error) {
 	s := &Store{
 		videos: cfg.Videos, uploads: cfg.Uploads, originals: cfg.Originals,
-		expiry: cfg.Expiry, now: cfg.Now, log: cfg.Logger, prepare: cfg.Prepare,
+		expiry: cfg.Expiry, now: cfg.Now, log: cfg.Logger, caller: cfg.Caller,
 		locks: &locker{uploads: cfg.Uploads, ttl: cfg.LockTTL, log: cfg.Logger},
 	}
 	switch o := cfg.Originals.(type) {
@@ -118,44 +115,39 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 	if info.Size <= 0 {
 		return nil, errEmpty
 	}
-	title := info.MetaData["title"]
-	if len(title) > maxTitleBytes {
-		return nil, handler.NewError("ERR_INVALID_METADATA", fmt.Sprintf("the title is longer than %d bytes", maxTitleBytes), http.StatusBadRequest)
-	}
-	id := reel.NewID()
 	now := s.now()
 	meta := map[string]string{}
 	for _, k := range []string{"filename", "filetype", "title", "visibility", "encrypt"} {
 		if v, ok := info.MetaData[k]; ok {
-			meta[k] = reel.Sanitize(v, maxTitleBytes)
+			meta[k] = reel.Sanitize(v, reel.MaxTitleBytes)
 		}
-	}
-	st := &reel.Upload{ID: id, Size: info.Size, Metadata: meta, ExpiresAt: now.Add(s.expiry)}
-	v := &reel.Video{
-		ID:          id,
-		Title:       strings.TrimSpace(reel.Sanitize(title, maxTitleBytes)),
-		Status:      reel.StatusUploading,
-		Filename:    cleanFilename(info.MetaData["filename"]),
-		ContentType: reel.Sanitize(info.MetaData["filetype"], maxTypeBytes),
-		Size:        info.Size, // declared; Enqueue records the real size
-		OriginalKey: reel.OriginalKey(id),
 	}
 	// The same parsers as the form's and the JSON's: an unknown spelling
 	// is refused, never taken as the default.
-	var err error
-	if v.Visibility, err = reel.ParseVisibility(info.MetaData["visibility"]); err != nil {
-		return nil, handler.NewError("ERR_INVALID_METADATA", "visibility is public, unlisted or private", http.StatusBadRequest)
-	} else if v.Visibility == "" {
-		v.Visibility = reel.DefaultVisibility
+	d := video.Draft{
+		Title: info.MetaData["title"], Filename: info.MetaData["filename"], ContentType: info.MetaData["filetype"],
+		Status: reel.StatusUploading,
+		Size:   info.Size, // declared; Enqueue records the real size
 	}
-	if v.Encrypted, err = reel.ParseEncrypt(info.MetaData["encrypt"]); err != nil {
+	var err error
+	if d.Visibility, err = reel.ParseVisibility(info.MetaData["visibility"]); err != nil {
+		return nil, handler.NewError("ERR_INVALID_METADATA", "visibility is public, unlisted or private", http.StatusBadRequest)
+	}
+	if d.Encrypted, err = reel.ParseEncrypt(info.MetaData["encrypt"]); err != nil {
 		return nil, handler.NewError("ERR_INVALID_METADATA", "encrypt is true or false (or 1/0, yes/no, on/off)", http.StatusBadRequest)
 	}
-	if s.prepare != nil {
-		if err := s.prepare(ctx, v); err != nil {
-			return nil, err
-		}
+	caller := video.System()
+	if s.caller != nil {
+		caller = s.caller(ctx)
 	}
+	v, err := video.New(caller, d)
+	if reel.ErrorCode(err) == reel.EINVALID {
+		return nil, handler.NewError("ERR_INVALID_METADATA", reel.ErrorMessage(err), http.StatusBadRequest)
+	} else if err != nil {
+		return nil, err
+	}
+	id := v.ID
+	st := &reel.Upload{ID: id, Size: info.Size, Metadata: meta, ExpiresAt: now.Add(s.expiry)}
 
 	var undo func()
 	if s.parts != nil {
@@ -504,15 +496,4 @@ func (s *Store) expireOne(ctx context.Context, id string) (bool, error) {
 		return false, nil
 	}
 	return true, s.remove(ctx, st)
-}
-
-// cleanFilename keeps the last element of a client's file name, as valid
-// UTF-8 without control characters, at most maxFilenameBytes long. It is
-// only ever shown, never used as a path or key.
-func cleanFilename(name string) string {
-	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	if name == "." || name == "/" || name == ".." {
-		return ""
-	}
-	return reel.Sanitize(name, maxFilenameBytes)
 }

@@ -93,11 +93,12 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now returns the current time for expiry; tests move it.
 	Now func() time.Time
-	// Prepare, if set, sees every new upload's video before it is stored,
-	// with the request's context: the HTTP layer can set who owns it, or
-	// refuse with a *reel.Error (EINVALID 400, EUNAUTHORIZED 401,
-	// EFORBIDDEN 403).
-	Prepare func(ctx context.Context, v *reel.Video) error
+	// Caller, if set, returns who makes the request whose context it is
+	// given (nil for an anonymous caller): a new upload's video is theirs,
+	// created by the rules of video.New, which may refuse it (EINVALID
+	// 400, EUNAUTHORIZED 401, EFORBIDDEN 403). Unset, uploads are
+	// reel's own (video.System), as in tests.
+	Caller func(ctx context.Context) *reel.Principal
 }
 
 // DefaultExpiry is how long an unfinished upload lives by default.

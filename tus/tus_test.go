@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -308,28 +309,40 @@ func b64[T [20]byte | [32]byte](sum T) string {
 	return ""
 }
 
-func TestPrepare(t *testing.T) {
+// TestCaller checks that new uploads follow video.New's rules for the
+// caller Config.Caller names: anonymous 401, a viewer 403, an uploader
+// owns what it creates.
+func TestCaller(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "disk", nil)
+	var mu sync.Mutex
+	var caller *reel.Principal
 	h, err := tus.New(tus.Config{
 		Videos: e.videos, Uploads: e.videos, Originals: e.originals,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Prepare: func(ctx context.Context, v *reel.Video) error {
-			if v.Title == "no" {
-				return reel.Errorf(reel.EFORBIDDEN, "Not you.")
-			}
-			v.Title = "prepared " + v.Title
-			return nil
+		Caller: func(ctx context.Context) *reel.Principal {
+			mu.Lock()
+			defer mu.Unlock()
+			return caller
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	as := func(p *reel.Principal) {
+		mu.Lock()
+		defer mu.Unlock()
+		caller = p
+	}
 	e.srv.Config.Handler = h
-	resp, body := e.do("POST", "/api/uploads/", hdr{"Upload-Length": "10", "Upload-Metadata": meta("title", "no")}, nil)
+	resp, body := e.do("POST", "/api/uploads/", hdr{"Upload-Length": "10"}, nil)
+	e.expect(resp, body, http.StatusUnauthorized)
+	as(&reel.Principal{KeyID: "v1", Role: reel.RoleViewer})
+	resp, body = e.do("POST", "/api/uploads/", hdr{"Upload-Length": "10"}, nil)
 	e.expect(resp, body, http.StatusForbidden)
+	as(&reel.Principal{KeyID: "u1", Role: reel.RoleUploader})
 	path := e.create(10, meta("title", "yes"))
-	if v, err := e.videos.Video(context.Background(), idOf(path)); err != nil || v.Title != "prepared yes" {
+	if v, err := e.videos.Video(context.Background(), idOf(path)); err != nil || v.Owner != "u1" || v.Title != "yes" {
 		t.Errorf("video = %+v, %v", v, err)
 	}
 }

@@ -17,7 +17,7 @@ package web
 //     read videos (GET /api/videos lists the public ones; GET
 //     /api/videos/{id} shows public and unlisted ones) and sign in;
 //     viewers may only read; uploaders and admins may write. Whose video
-//     it is, is checked by the handlers (managedVideo, Principal.CanSee).
+//     it is, is decided by package video (video.CanSee, video.CanManage).
 //
 // POST /api/hooks/s3 is exempt: it checks its own secret.
 

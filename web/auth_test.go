@@ -431,7 +431,7 @@ func TestVisibility(t *testing.T) {
 		{"bob", `{"visibility": "nobody"}`, 400},
 		{"bob", `{}`, 400},
 		{"bob", `{"owner": "x"}`, 400},
-		{"bob", `{"title": "` + strings.Repeat("x", maxTitleBytes+1) + `"}`, 400},
+		{"bob", `{"title": "` + strings.Repeat("x", reel.MaxTitleBytes+1) + `"}`, 400},
 		{"bob", `{"visibility": "private"}`, 200},
 		{"admin", `{"title": "By the admin"}`, 200},
 	} {

@@ -59,6 +59,7 @@ import (
 
 	"reel"
 	"reel/api"
+	"reel/video"
 )
 
 // DirectUploadTTL is how long the part URLs of a direct upload stay
@@ -93,31 +94,25 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 	case req.Size > s.MaxUploadSize:
 		s.error(w, r, s.tooLarge())
 		return
-	case len(req.Title) > maxTitleBytes:
-		s.error(w, r, reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", maxTitleBytes))
+	}
+	visibility, err := reel.ParseVisibility(req.Visibility)
+	if err != nil {
+		s.error(w, r, err)
 		return
 	}
-
-	visibility, err := reel.ParseVisibility(req.Visibility)
+	v, err := video.New(s.principal(r), video.Draft{
+		Title: req.Title, Filename: req.Filename, ContentType: req.ContentType,
+		Visibility: visibility, Encrypted: req.Encrypt,
+		Status: reel.StatusUploading,
+		Size:   req.Size, // declared; Enqueue records the real size
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 
 	ctx := r.Context()
-	id := reel.NewID()
-	v := reel.Video{
-		Owner:       s.ownerOf(r),
-		Visibility:  visibility,
-		Encrypted:   req.Encrypt,
-		ID:          id,
-		Title:       strings.TrimSpace(reel.Sanitize(req.Title, maxTitleBytes)),
-		Status:      reel.StatusUploading,
-		Filename:    cleanFilename(req.Filename),
-		ContentType: reel.Sanitize(req.ContentType, 100),
-		Size:        req.Size, // declared; Enqueue records the real size
-		OriginalKey: reel.OriginalKey(id),
-	}
+	id := v.ID
 	uploadID, err := store.CreateMultipart(ctx, v.OriginalKey)
 	if err != nil {
 		s.error(w, r, err)
@@ -150,13 +145,13 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		parts[i] = api.DirectPart{Number: i + 1, URL: u}
 	}
-	if err := s.Videos.CreateVideo(ctx, &v); err != nil {
+	if err := s.Videos.CreateVideo(ctx, v); err != nil {
 		abort(err)
 		return
 	}
 	s.Logger.Info("direct upload started", "video", id, "bytes", req.Size, "parts", n)
 	s.json(w, http.StatusCreated, api.DirectUpload{
-		Video: s.videoJSON(r, &v), UploadID: uploadID, PartSize: partSize, Parts: parts,
+		Video: s.videoJSON(r, v), UploadID: uploadID, PartSize: partSize, Parts: parts,
 		ExpiresAt: expires, CompleteURL: "/api/videos/" + id + "/complete",
 	})
 }
@@ -204,13 +199,9 @@ func (s *Server) handleDirectComplete(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if size > s.MaxUploadSize {
-		// The part URLs cannot cap what a client PUTs: check the sum.
-		s.rejectDirect(ctx, v, reel.Errorf(reel.ETOOLARGE, "The file is %d bytes, larger than the limit of %d bytes.", size, s.MaxUploadSize))
-		s.error(w, r, s.tooLarge())
-		return
-	}
-	if v, err = s.Videos.Enqueue(ctx, v.ID, size, nil); err != nil {
+	// The part URLs cannot cap what a client PUTs: Complete checks the
+	// size it came to.
+	if v, err = s.videos.Complete(ctx, v, size); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -223,19 +214,6 @@ func (s *Server) handleDirectComplete(w http.ResponseWriter, r *http.Request) {
 	v.UploadID = ""
 	s.Logger.Info("direct upload complete", "video", v.ID, "bytes", size)
 	s.json(w, http.StatusOK, s.videoJSON(r, v))
-}
-
-// rejectDirect removes the completed original of a video that may not be
-// kept and marks the video failed with the reason.
-func (s *Server) rejectDirect(ctx context.Context, v *reel.Video, reason error) {
-	ctx = context.WithoutCancel(ctx)
-	if err := s.Originals.Delete(ctx, v.OriginalKey); err != nil {
-		s.Logger.Error("delete rejected original", "video", v.ID, "err", err)
-	}
-	failed, msg, empty := reel.StatusFailed, reel.ErrorMessage(reason), ""
-	if _, err := s.Videos.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Status: &failed, Error: &msg, UploadID: &empty}); err != nil {
-		s.Logger.Error("mark rejected video failed", "video", v.ID, "err", err)
-	}
 }
 
 // checkParts returns the parts sorted by number, as S3 wants them, or an

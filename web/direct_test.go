@@ -113,7 +113,7 @@ func TestDirectCreateRejects(t *testing.T) {
 		{"size as string", `{"size": "12"}`, 400},
 		{"size fraction", `{"size": 1.5}`, 400},
 		{"two objects", `{"size": 1} {"size": 2}`, 400},
-		{"title too long", `{"size": 1, "title": "` + strings.Repeat("é", maxTitleBytes) + `"}`, 400},
+		{"title too long", `{"size": 1, "title": "` + strings.Repeat("é", reel.MaxTitleBytes) + `"}`, 400},
 		{"over the size limit", `{"size": 1073741825}`, 413},
 		{"body too large", big, 413},
 	} {

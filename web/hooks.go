@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"reel"
+	"reel/video"
 )
 
 // Limits of S3 event bodies.
@@ -206,18 +207,19 @@ func (s *Server) createFromEvent(ctx context.Context, o s3Object, rel string) (s
 		return "", nil // an empty file is no video
 	}
 
-	name := cleanFilename(path.Base(rel))
-	v := reel.Video{
-		ID:          reel.NewID(),
-		Title:       strings.TrimSpace(reel.Sanitize(strings.TrimSuffix(name, path.Ext(name)), maxTitleBytes)),
-		Status:      reel.StatusQueued,
-		Filename:    name,
-		ContentType: reel.Sanitize(o.ContentType, 100),
-		Size:        size,
-		OriginalKey: rel,
+	// The object is the original, already whole: the video is queued,
+	// made by reel itself (video.System), titled after the file.
+	name := reel.CleanFilename(path.Base(rel))
+	d := video.Draft{
+		OriginalKey: rel, Title: strings.TrimSuffix(name, path.Ext(name)), Filename: name,
+		ContentType: reel.CleanContentType(o.ContentType), Status: reel.StatusQueued, Size: size,
 	}
-	if v.ContentType == "" {
-		v.ContentType = mime.TypeByExtension(path.Ext(name))
+	if d.ContentType == "" {
+		d.ContentType = mime.TypeByExtension(path.Ext(name))
+	}
+	v, err := video.New(video.System(), d)
+	if err != nil {
+		return "", err
 	}
 	if size > s.MaxUploadSize {
 		// The bucket took it, but reel does not transcode what it would
@@ -225,7 +227,7 @@ func (s *Server) createFromEvent(ctx context.Context, o s3Object, rel string) (s
 		v.Status = reel.StatusFailed
 		v.Error = fmt.Sprintf("The file is %d bytes, larger than the upload limit of %d bytes.", size, s.MaxUploadSize)
 	}
-	err = s.Videos.CreateVideo(ctx, &v)
+	err = s.Videos.CreateVideo(ctx, v)
 	if reel.ErrorCode(err) == reel.ECONFLICT {
 		return "", nil // a duplicate event: the original has its video
 	} else if err != nil {

@@ -60,9 +60,7 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) tooLarge() error {
-	return reel.Errorf(reel.ETOOLARGE, "The file is larger than the limit of %d bytes.", s.MaxUploadSize)
-}
+func (s *Server) tooLarge() error { return s.videos.TooLarge() }
 
 func (s *Server) handleNoEndpoint(w http.ResponseWriter, r *http.Request) {
 	s.error(w, r, reel.Errorf(reel.ENOTFOUND, "No such API endpoint."))
@@ -90,56 +88,16 @@ func (s *Server) principal(r *http.Request) *reel.Principal {
 	return nil
 }
 
-// video returns the video named by the path's id.
-func (s *Server) video(r *http.Request) (*reel.Video, error) {
-	id := r.PathValue("id")
-	if !reel.ValidID(id) {
-		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
-	}
-	return s.Videos.Video(r.Context(), id)
-}
-
 // visibleVideo returns the video named by the path if the caller may see
-// it, and "not found" otherwise, so private videos stay unknown.
+// it (video.Service.Visible).
 func (s *Server) visibleVideo(r *http.Request) (*reel.Video, error) {
-	v, err := s.video(r)
-	if err != nil {
-		return nil, err
-	}
-	if !canSee(s.principal(r), v) {
-		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
-	}
-	return v, nil
+	return s.videos.Visible(r.Context(), s.principal(r), r.PathValue("id"))
 }
 
 // managedVideo returns the video named by the path if the caller may
-// change it: not found if the caller may not even see it, forbidden if
-// it may see but not change it.
+// change it (video.Service.Managed).
 func (s *Server) managedVideo(r *http.Request) (*reel.Video, error) {
-	v, err := s.visibleVideo(r)
-	if err != nil {
-		return nil, err
-	}
-	if p := s.principal(r); p == nil || !p.CanManage(v) {
-		return nil, reel.Errorf(reel.EFORBIDDEN, "Only the video's owner or an admin may change it.")
-	}
-	return v, nil
-}
-
-func canSee(p *reel.Principal, v *reel.Video) bool {
-	if p == nil {
-		return v.Visibility != reel.VisibilityPrivate
-	}
-	return p.CanSee(v)
-}
-
-// ownerOf returns the key id to record as the owner of a video the
-// request creates: "" in open mode.
-func (s *Server) ownerOf(r *http.Request) string {
-	if p := s.principal(r); p != nil {
-		return p.KeyID
-	}
-	return ""
+	return s.videos.Managed(r.Context(), s.principal(r), r.PathValue("id"))
 }
 
 // baseURL is where clients reach this server.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"reel/health"
+	"reel/video"
 )
 
 // Route is one endpoint of the server.
@@ -95,6 +96,13 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()
+	}
+	s.videos = &video.Service{
+		Videos: s.Videos, Originals: s.Originals, Outputs: s.Outputs, Jobs: s.Jobs,
+		MaxUploadSize: s.MaxUploadSize, Logger: s.Logger,
+	}
+	if s.Uploads != nil {
+		s.videos.Uploads = s.Uploads
 	}
 	s.playlists = newPlaylistCache(1024, time.Minute)
 	s.playStates = newPlayStateCache(maxPlayStates, revocationDelay)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"reel/video"
 	"time"
 
 	"reel"
@@ -23,7 +24,7 @@ type Server struct {
 	Originals reel.BlobStore
 	Outputs   reel.BlobStore
 	Signer    reel.Signer
-	Jobs      JobCanceler
+	Jobs      video.JobCanceler
 
 	// MaxUploadSize is the largest original accepted, in bytes.
 	MaxUploadSize int64
@@ -45,8 +46,9 @@ type Server struct {
 	// (auth.go); the zero value means none.
 	Access AccessConfig
 
-	// Uploads, if set, serves resumable uploads (tus) at /api/uploads/.
-	Uploads http.Handler
+	// Uploads, if set, serves resumable uploads (tus) at /api/uploads/,
+	// and removes a deleted video's unfinished upload.
+	Uploads ResumableUploads
 
 	// Webhooks configures /api/webhooks (webhooks.go); Events, if set,
 	// serves each video's event log.
@@ -63,7 +65,8 @@ type Server struct {
 	// Now returns the current time; tests move it.
 	Now func() time.Time
 
-	auth       *guard // set by protect, used by /metrics too
+	auth       *guard         // set by protect, used by /metrics too
+	videos     *video.Service // the use cases, on the fields above
 	playlists  *playlistCache
 	playStates *playStateCache
 }
@@ -163,7 +166,9 @@ type HookConfig struct {
 	Prefix string
 }
 
-// JobCanceler cancels a video's transcode job when the video is deleted.
-type JobCanceler interface {
-	Cancel(ctx context.Context, jobID int64) error
+// ResumableUploads is the tus endpoint (tus.Handler): an http.Handler
+// for /api/uploads/ that also removes a video's unfinished upload.
+type ResumableUploads interface {
+	http.Handler
+	video.UploadRemover
 }

@@ -28,7 +28,7 @@ import (
 func withTus(e *authEnv) {
 	h, err := tus.New(tus.Config{
 		Videos: e.store, Uploads: e.store, Originals: e.s.Originals, MaxSize: 1 << 20,
-		Logger: slog.New(slog.DiscardHandler), Prepare: UploadOwner, BodyTimeout: e.s.Access.BodyTimeout,
+		Logger: slog.New(slog.DiscardHandler), Caller: Caller, BodyTimeout: e.s.Access.BodyTimeout,
 	})
 	if err != nil {
 		e.t.Fatal(err)

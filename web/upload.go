@@ -7,18 +7,15 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"path"
-	"strings"
 
 	"reel"
+	"reel/video"
 )
 
 // Limits on what an upload may carry besides the file.
 const (
-	maxTitleBytes    = 500
-	maxFilenameBytes = 255
-	maxParts         = 16      // fields and files in one body
-	formOverhead     = 1 << 20 // headers and fields around the file
+	maxParts     = 16      // fields and files in one body
+	formOverhead = 1 << 20 // headers and fields around the file
 )
 
 // errTooLarge reports a file over MaxUploadSize.
@@ -46,35 +43,38 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	mr := multipart.NewReader(newPartHeaderLimit(body, params["boundary"], maxPartHeader), params["boundary"])
 
 	u := upload{s: s, bound: -1}
-	u.video.Owner = s.ownerOf(r)
 	if r.ContentLength > 0 {
 		u.bound = min(r.ContentLength, s.MaxUploadSize)
 	}
 	err := u.read(r.Context(), mr)
+	var v *reel.Video
 	if err == nil {
-		err = s.Videos.CreateVideo(r.Context(), &u.video)
+		v, err = video.New(s.principal(r), u.draft)
+	}
+	if err == nil {
+		err = s.Videos.CreateVideo(r.Context(), v)
 	}
 	if err != nil {
 		u.discard()
 		if errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF) {
-			s.Logger.Info("upload cut off", "bytes", u.video.Size, "err", err)
+			s.Logger.Info("upload cut off", "bytes", u.draft.Size, "err", err)
 		}
 		s.error(w, r, err)
 		return
 	}
-	s.Logger.Info("uploaded", "video", u.video.ID, "bytes", u.video.Size)
-	s.json(w, http.StatusCreated, s.videoJSON(r, &u.video))
+	s.Logger.Info("uploaded", "video", v.ID, "bytes", v.Size)
+	s.json(w, http.StatusCreated, s.videoJSON(r, v))
 }
 
 // upload is one POST /api/videos in progress.
 type upload struct {
 	s      *Server
-	video  reel.Video // filled as the parts arrive
-	stored bool       // the original is in the store
-	bound  int64      // the file's size at most, from Content-Length; -1 if unknown
+	draft  video.Draft // filled as the parts arrive
+	stored bool        // the original is in the store
+	bound  int64       // the file's size at most, from Content-Length; -1 if unknown
 }
 
-// read walks the parts, storing the file, and fills u.video.
+// read walks the parts, storing the file, and fills u.draft.
 func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
@@ -88,13 +88,13 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 		}
 		switch part.FormName() {
 		case "title":
-			if u.video.Title, err = readField(part, maxTitleBytes); err != nil {
+			if u.draft.Title, err = readRaw(part, reel.MaxTitleBytes); err != nil {
 				return u.bodyError(err)
 			}
 		case "visibility":
 			vis, err := readRaw(part, 20)
 			if err == nil {
-				u.video.Visibility, err = reel.ParseVisibility(vis)
+				u.draft.Visibility, err = reel.ParseVisibility(vis)
 			} else if reel.ErrorCode(err) == reel.EINVALID {
 				err = errVisibility // too long to be one
 			}
@@ -104,7 +104,7 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 		case "encrypt":
 			val, err := readRaw(part, 8)
 			if err == nil {
-				u.video.Encrypted, err = reel.ParseEncrypt(val)
+				u.draft.Encrypted, err = reel.ParseEncrypt(val)
 			} else if reel.ErrorCode(err) == reel.EINVALID {
 				err = reel.Errorf(reel.EINVALID, "encrypt must be true or false.") // too long to be one
 			}
@@ -112,7 +112,7 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 				return u.bodyError(err)
 			}
 		case "file":
-			if u.video.ID != "" {
+			if u.draft.ID != "" {
 				return reel.Errorf(reel.EINVALID, "Send one file per upload.")
 			}
 			if err := u.storeFile(ctx, part); err != nil {
@@ -125,7 +125,7 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 			}
 		}
 	}
-	if u.video.ID == "" {
+	if u.draft.ID == "" {
 		return reel.Errorf(reel.EINVALID, "The form has no part named \"file\".")
 	}
 	return nil
@@ -134,22 +134,22 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 // storeFile streams the part into the originals store.
 func (u *upload) storeFile(ctx context.Context, part *multipart.Part) error {
 	id := reel.NewID()
-	u.video.ID = id
-	u.video.Status = reel.StatusQueued
-	u.video.Filename = cleanFilename(part.FileName())
-	u.video.ContentType = reel.Sanitize(part.Header.Get("Content-Type"), 100)
-	u.video.OriginalKey = reel.OriginalKey(id)
+	u.draft.ID = id
+	u.draft.Status = reel.StatusQueued // the original is whole once stored
+	u.draft.Filename = part.FileName()
+	u.draft.ContentType = part.Header.Get("Content-Type")
+	u.draft.OriginalKey = reel.OriginalKey(id)
 
 	body := &limitReader{r: part, n: u.s.MaxUploadSize}
 	var n int64
 	var err error
 	if sized, ok := u.s.Originals.(SizedBlobStore); ok {
 		// The body's length bounds the file's: S3 plans its parts by it.
-		n, err = sized.PutSize(ctx, u.video.OriginalKey, body, u.bound)
+		n, err = sized.PutSize(ctx, u.draft.OriginalKey, body, u.bound)
 	} else {
-		n, err = u.s.Originals.Put(ctx, u.video.OriginalKey, body)
+		n, err = u.s.Originals.Put(ctx, u.draft.OriginalKey, body)
 	}
-	u.video.Size = n
+	u.draft.Size = n
 	if body.err != nil {
 		return u.bodyError(body.err) // the client's side failed
 	} else if err != nil {
@@ -168,8 +168,8 @@ func (u *upload) discard() {
 		return
 	}
 	// The request's context may be gone; removal must happen regardless.
-	if err := u.s.Originals.Delete(context.Background(), u.video.OriginalKey); err != nil {
-		u.s.Logger.Error("discard original", "video", u.video.ID, "err", err)
+	if err := u.s.Originals.Delete(context.Background(), u.draft.OriginalKey); err != nil {
+		u.s.Logger.Error("discard original", "video", u.draft.ID, "err", err)
 	}
 }
 
@@ -187,13 +187,6 @@ func (u *upload) bodyError(err error) error {
 	return reel.WrapError(reel.EINVALID, "The upload was cut off or the multipart body is malformed.", err)
 }
 
-// readField reads a small text form field, refusing one longer than max
-// bytes, cleaned to be shown.
-func readField(r io.Reader, max int) (string, error) {
-	b, err := readRaw(r, max)
-	return strings.TrimSpace(reel.Sanitize(b, max)), err
-}
-
 // readRaw reads a small form field as sent, refusing one longer than max
 // bytes. Enumerated fields are parsed from it uncleaned, so that a value
 // with hidden characters is refused rather than taken for another.
@@ -206,17 +199,6 @@ func readRaw(r io.Reader, max int) (string, error) {
 		return "", reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", max)
 	}
 	return string(b), nil
-}
-
-// cleanFilename keeps the last element of a client's file name, as valid
-// UTF-8 without control characters, at most maxFilenameBytes long. It is
-// only ever shown, never used as a path or key.
-func cleanFilename(name string) string {
-	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	if name == "." || name == "/" || name == ".." {
-		return ""
-	}
-	return reel.Sanitize(name, maxFilenameBytes)
 }
 
 // limitReader reads at most n bytes from r and fails with errTooLarge if r

@@ -6,13 +6,8 @@ import (
 	"strings"
 
 	"reel"
+	"reel/video"
 )
-
-// uploadRemover removes a video's unfinished resumable upload: its parts,
-// partial file and leftovers in the originals store, and its state.
-type uploadRemover interface {
-	Remove(ctx context.Context, videoID string) error
-}
 
 // guardUploads lets a caller reach an existing resumable upload only if
 // they may manage its video: an uploader their own, an admin any. Others
@@ -42,7 +37,7 @@ func (s *Server) guardUploads() http.Handler {
 			case err != nil:
 				s.error(w, r, err)
 				return
-			case p == nil || !p.CanManage(v):
+			case !video.CanManage(p, v):
 				s.error(w, r, reel.Errorf(reel.ENOTFOUND, "Upload not found."))
 				return
 			}
@@ -51,11 +46,12 @@ func (s *Server) guardUploads() http.Handler {
 	})
 }
 
-// UploadOwner records the caller as the owner of a video a resumable
-// upload creates. It is the tus store's Prepare hook.
-func UploadOwner(ctx context.Context, v *reel.Video) error {
+// Caller returns who makes the request whose context is ctx, nil for an
+// anonymous caller. It is the tus store's Caller: resumable uploads create
+// their videos by the same rules as the rest of the API (video.New).
+func Caller(ctx context.Context) *reel.Principal {
 	if p, ok := PrincipalFrom(ctx); ok {
-		v.Owner = p.KeyID
+		return &p
 	}
 	return nil
 }

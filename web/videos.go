@@ -3,10 +3,10 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"reel"
 	"reel/api"
+	"reel/video"
 )
 
 // videoJSON returns v as the API shows it.
@@ -60,40 +60,13 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, s.videoJSON(r, v))
 }
 
-// handleDelete removes the row first, so the video disappears at once,
-// then cancels its job and removes its original and outputs. A transcode
-// still running notices the row is gone and cleans up after itself.
+// handleDelete deletes the video (video.Service.Delete) and forgets
+// what this process cached of it.
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
-	v, err := s.managedVideo(r)
+	v, err := s.videos.Delete(r.Context(), s.principal(r), r.PathValue("id"))
 	if err != nil {
 		s.error(w, r, err)
 		return
-	}
-	ctx := r.Context()
-	removed := false
-	if rm, ok := s.Uploads.(uploadRemover); ok && v.Status == reel.StatusUploading {
-		// A resumable upload leaves more than the original: a multipart
-		// upload or a partial file, leftovers, its state. Its removal
-		// deletes the video too.
-		if err := rm.Remove(ctx, v.ID); err != nil {
-			s.error(w, r, err)
-			return
-		}
-		removed = true
-	}
-	if err := s.Videos.DeleteVideo(ctx, v.ID); err != nil && !(removed && reel.ErrorCode(err) == reel.ENOTFOUND) {
-		s.error(w, r, err)
-		return
-	}
-	log := s.Logger.With("video", v.ID)
-	if err := s.Jobs.Cancel(ctx, v.JobID); err != nil {
-		log.Warn("cancel transcode job", "job", v.JobID, "err", err)
-	}
-	if err := s.Originals.Delete(ctx, v.OriginalKey); err != nil {
-		log.Error("delete original", "err", err)
-	}
-	if err := s.Outputs.DeletePrefix(ctx, reel.OutputPrefix(v.ID)); err != nil {
-		log.Error("delete outputs", "err", err)
 	}
 	s.playlists.forget(reel.OutputPrefix(v.ID))
 	s.playStates.forget(v.ID)
@@ -101,24 +74,9 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleRetry queues a failed video's transcode again: 202 with the video,
-// or 409 if it has not failed.
+// or 409 if it has not failed (video.Service.Retry).
 func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
-	v, err := s.managedVideo(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if v.Status != reel.StatusFailed {
-		s.error(w, r, reel.Errorf(reel.ECONFLICT, "Only a failed video can be retried; this one is %s.", v.Status))
-		return
-	}
-	if v.Size > s.MaxUploadSize {
-		// A storage event's original over the limit failed for its size:
-		// retrying must not transcode it either.
-		s.error(w, r, s.tooLarge())
-		return
-	}
-	v, err = s.Videos.Enqueue(r.Context(), v.ID, v.Size, nil)
+	v, err := s.videos.Retry(r.Context(), s.principal(r), r.PathValue("id"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -129,11 +87,11 @@ func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
 // maxUpdateBody bounds the JSON of PATCH /api/videos/{id}.
 const maxUpdateBody = 16 << 10
 
-// handleUpdate changes a video's title or visibility: the owner's or an
-// admin's right.
+// handleUpdate changes a video's title or visibility
+// (video.Service.Update).
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
-	v, err := s.managedVideo(r)
-	if err != nil {
+	// Who may change it is checked before the body is read.
+	if _, err := s.managedVideo(r); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -142,15 +100,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var u reel.VideoUpdate
-	if req.Title != nil {
-		if len(*req.Title) > maxTitleBytes {
-			s.error(w, r, reel.Errorf(reel.EINVALID, "The title is longer than %d bytes.", maxTitleBytes))
-			return
-		}
-		title := strings.TrimSpace(reel.Sanitize(*req.Title, maxTitleBytes))
-		u.Title = &title
-	}
+	c := video.Changes{Title: req.Title}
 	if req.Visibility != nil {
 		vis, err := reel.ParseVisibility(string(*req.Visibility))
 		if err == nil && vis == "" {
@@ -160,13 +110,10 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		u.Visibility = &vis
+		c.Visibility = &vis
 	}
-	if u.Title == nil && u.Visibility == nil {
-		s.error(w, r, reel.Errorf(reel.EINVALID, "Send \"title\", \"visibility\" or both."))
-		return
-	}
-	if v, err = s.Videos.UpdateVideo(r.Context(), v.ID, u); err != nil {
+	v, err := s.videos.Update(r.Context(), s.principal(r), r.PathValue("id"), c)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -113,7 +113,7 @@ func (c *ServeCommand) validate() error {
 func (c *ServeCommand) Run(ctx context.Context) error {
 	log := c.logger()
 	p, err := c.build(ctx, log, c.Workers, tus.Config{
-		MaxSize: int64(c.MaxUploadSize), PublicURL: c.PublicURL, Prepare: web.UploadOwner,
+		MaxSize: int64(c.MaxUploadSize), PublicURL: c.PublicURL, Caller: web.Caller,
 		BodyTimeout: c.Access.BodyTimeout,
 	})
 	if err != nil {
