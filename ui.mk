@@ -1,6 +1,6 @@
 # ui.mk: the web page's front-end dependencies, included by the main Makefile.
 #
-# The page in web/static is plain JavaScript with no build step; the only
+# The page in web/static is plain JavaScript, ES modules with no build step; the only
 # things it takes from npm are hls.js and tus-js-client's browser bundle,
 # copied into web/static/vendor/ (which is gitignored) so that go:embed
 # picks them up: run `make ui` before `go build`.
@@ -15,7 +15,7 @@ UI_VENDOR := web/static/vendor
 .PHONY: ui ui-test
 
 ## ui: install the pinned npm packages and vendor hls.js and tus-js-client into web/static/vendor/
-ui: $(UI_VENDOR)/hls.min.js $(UI_VENDOR)/tus.min.js
+ui: $(UI_VENDOR)/hls.min.mjs $(UI_VENDOR)/tus.min.js
 
 $(UI_STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
@@ -23,9 +23,10 @@ $(UI_STAMP): package.json package-lock.json
 
 # cp (without -p) gives the copy a fresh mtime, newer than the stamp, so the
 # copy is redone only after a new npm ci or when the copy is missing.
-$(UI_VENDOR)/hls.min.js: $(UI_STAMP)
+# hls.js's ES module build: the page imports it (app.js).
+$(UI_VENDOR)/hls.min.mjs: $(UI_STAMP)
 	@mkdir -p $(@D)
-	cp node_modules/hls.js/dist/hls.min.js $@
+	cp node_modules/hls.js/dist/hls.min.mjs $@
 
 $(UI_VENDOR)/tus.min.js: $(UI_STAMP)
 	@mkdir -p $(@D)

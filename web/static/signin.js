@@ -8,9 +8,8 @@
 // page's fetches carry; the key itself is not kept by the page. The page
 // reloads after signing in or out so every view fetches again as the
 // new caller. Text reaches the page through textContent only.
-'use strict';
-
-(() => {
+// initSignin fills the header; app.js calls it once the page is set up.
+export function initSignin() {
   const box = document.getElementById('signin');
   const openBanner = document.getElementById('open-banner');
   if (!box) return;
@@ -144,4 +143,4 @@
       showVisibility().catch(() => {});
     }
   }, () => { /* the list view reports an unreachable server */ });
-})();
+}

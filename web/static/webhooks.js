@@ -3,9 +3,9 @@
 // (its secret is shown once), list, delete, and see each one's latest
 // deliveries. The player view gets the video's event log for its owner
 // and admins. Text reaches the page through textContent only.
-'use strict';
 
-(() => {
+// initWebhooks adds the sections; app.js calls it once the page is set up.
+export function initWebhooks() {
   const listView = document.getElementById('list-view');
   if (!listView) return;
   const EVENTS = ['video.created', 'video.uploaded', 'video.playable', 'video.ready', 'video.failed', 'video.deleted'];
@@ -147,4 +147,4 @@
       show();
     }
   }, () => { /* the list view reports an unreachable server */ });
-})();
+}

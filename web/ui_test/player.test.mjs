@@ -170,7 +170,7 @@ test('upload, transcode and play a video in the browser', {
   }));
   assert.ok(played.width > 0 && played.height > 0, `no video frames: ${JSON.stringify(played)}`);
   assert.equal(played.paused, false);
-  assert.equal(played.engine, 'hls.js', 'hls.js did not load: is web/static/vendor/hls.min.js there (make ui)?');
+  assert.equal(played.engine, 'hls.js', 'hls.js did not load: is web/static/vendor/hls.min.mjs there (make ui)?');
   // hls.js reported the level it switched to.
   assert.match(await page.locator('#player-level').textContent(), /\d+×\d+ · [\d.,\s]+ kb\/s/);
   assert.equal(await page.locator('#player-error').isHidden(), true);
