@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"reel/video"
 	"time"
 
 	"reel"
 	"reel/api"
 	"reel/metrics"
+	"reel/video"
 )
 
 // Server holds what the handlers need. Set the fields, then call Handler.
@@ -171,4 +171,12 @@ type HookConfig struct {
 type ResumableUploads interface {
 	http.Handler
 	video.UploadRemover
+}
+
+// WebhookConfig configures /api/webhooks; the zero value serves none.
+type WebhookConfig struct {
+	Store reel.WebhookStore
+	// CheckURL refuses a receiver's URL before it is stored (form, and
+	// addresses unless private ones are allowed).
+	CheckURL func(ctx context.Context, url string) error
 }

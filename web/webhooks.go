@@ -12,14 +12,6 @@ import (
 // Webhooks are managed by admins only (their secrets sign what reel says
 // about every video); each video's event log is read like the video.
 
-// WebhookConfig configures /api/webhooks; the zero value serves none.
-type WebhookConfig struct {
-	Store reel.WebhookStore
-	// CheckURL refuses a receiver's URL before it is stored (form, and
-	// addresses unless private ones are allowed).
-	CheckURL func(ctx context.Context, url string) error
-}
-
 // admin returns an error unless the caller is an admin.
 func (s *Server) admin(r *http.Request) error {
 	if p := s.principal(r); p == nil || p.Role != reel.RoleAdmin {
