@@ -22,13 +22,20 @@ import (
 // databases and River drivers: a job exists for every queued video, and a
 // transaction that fails after inserting its job leaves no job behind.
 func TestEnqueueWithStateChange(t *testing.T) {
+	onBothDatabases(t, enqueueWithStateChange)
+}
+
+// onBothDatabases runs test on a fresh SQLite database with River's SQLite
+// driver and on a fresh PostgreSQL database with River's database/sql
+// driver listening through pgx, as reel serve and reel worker open them.
+func onBothDatabases(t *testing.T, test func(t *testing.T, db *sql.DB, driver riverdriver.Driver[*sql.Tx])) {
 	t.Run("sqlite", func(t *testing.T) {
 		db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "reel.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		enqueueWithStateChange(t, db, riversqlite.New(db))
+		test(t, db, riversqlite.New(db))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		pg := pgtest.New(t)
@@ -42,7 +49,7 @@ func TestEnqueueWithStateChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(listener.Close)
-		enqueueWithStateChange(t, db, riverdatabasesql.NewWithPgxListener(db, listener))
+		test(t, db, riverdatabasesql.NewWithPgxListener(db, listener))
 	})
 }
 

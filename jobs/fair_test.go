@@ -10,14 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"reel"
 	"reel/disk"
-	"reel/pgtest"
 	"reel/sqlstore"
 )
 
@@ -25,28 +21,7 @@ import (
 // A's first is transcoding: B's starts next, not after A's whole backlog.
 // On River on SQLite and on PostgreSQL.
 func TestTranscodesFairAcrossOwners(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "reel.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fairAcrossOwners(t, db, riversqlite.New(db))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		pg := pgtest.New(t)
-		db, err := sqlstore.Open(context.Background(), pg.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		listener, err := pgxpool.New(context.Background(), pg.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(listener.Close)
-		fairAcrossOwners(t, db, riverdatabasesql.NewWithPgxListener(db, listener))
-	})
+	onBothDatabases(t, fairAcrossOwners)
 }
 
 func fairAcrossOwners(t *testing.T, db *sql.DB, driver riverdriver.Driver[*sql.Tx]) {
