@@ -28,7 +28,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"reel"
@@ -38,18 +37,6 @@ import (
 // openCheckEvery is how long the answer to "is any key valid?" is reused:
 // a key created or revoked with `reel keys` takes effect within it.
 const openCheckEvery = 2 * time.Second
-
-// guard is the state of protect.
-type guard struct {
-	s       *Server
-	cop     *http.CrossOriginProtection
-	api     *limiter
-	uploads *limiter
-
-	mu        sync.Mutex
-	hasKeys   bool
-	checkedAt time.Time
-}
 
 // protect wraps the API with access control; see the top of this file.
 func (s *Server) protect(next http.Handler) http.Handler {

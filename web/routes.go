@@ -13,21 +13,6 @@ import (
 	"reel/video"
 )
 
-// Route is one endpoint of the server.
-type Route struct {
-	// Method is the HTTP method, or "" for a route that answers every
-	// method itself (the tus protocol, the API's fallback).
-	Method string
-	// Pattern is the path, in net/http.ServeMux pattern syntax.
-	Pattern string
-}
-
-// endpoint is a Route with the handler that serves it.
-type endpoint struct {
-	Route
-	handler http.Handler
-}
-
 // routes is the table. Resources in the order of the data flow: videos
 // and their uploads, the storage hook, sign-in, delivery, the page.
 func (s *Server) routes() []endpoint {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"reel"
@@ -179,4 +180,16 @@ type WebhookConfig struct {
 	// CheckURL refuses a receiver's URL before it is stored (form, and
 	// addresses unless private ones are allowed).
 	CheckURL func(ctx context.Context, url string) error
+}
+
+// guard is the state of protect.
+type guard struct {
+	s       *Server
+	cop     *http.CrossOriginProtection
+	api     *limiter
+	uploads *limiter
+
+	mu        sync.Mutex
+	hasKeys   bool
+	checkedAt time.Time
 }
