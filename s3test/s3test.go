@@ -113,6 +113,8 @@ func (s *Server) start(t testing.TB, bin string) error {
 		return err
 	}
 	cmd := exec.Command(bin, "--port", addr, "--iam-dir", iamDir, "--health", "/health", "--quiet", "posix", s.Dir)
+	// Killed with the test process, even when go test kills it on a timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	// A minimal environment: versitygw reads many VGW_* variables, and the
 	// developer's own must not change the server under test.
 	cmd.Env = []string{

@@ -198,6 +198,7 @@ func startChild(t *testing.T, bin string, env []string, name string, args ...str
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = dieWithTest
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

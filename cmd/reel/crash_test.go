@@ -24,6 +24,7 @@ func startProcess(t *testing.T, bin, data string) (string, *exec.Cmd) {
 		// A stall timeout well above a loaded machine's pauses in ffmpeg's
 		// progress, yet short enough that a killed transcode is rescued soon.
 		"--workers", "1", "--stall-timeout", "8s")
+	cmd.SysProcAttr = dieWithTest
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +119,11 @@ func (s *server) mustVideo(id string) api.Video {
 	}
 	return v
 }
+
+// dieWithTest makes a child process get SIGKILL when the test process
+// ends, even when go test kills it on a timeout and no cleanup runs: no
+// reel, nginx or worker is left running after a failed run.
+var dieWithTest = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 
 // buildReel builds reel for tests that run it as a process and kill it,
 // skipping them under -short or without ffmpeg.

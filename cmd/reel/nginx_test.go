@@ -205,6 +205,7 @@ func runNginx(t *testing.T, bin, prefix, addr, text string) string {
 	var stderr bytes.Buffer
 	cmd := exec.Command(bin, "-p", prefix, "-e", "stderr", "-c", confPath, "-g", global)
 	cmd.Stderr = &stderr
+	cmd.SysProcAttr = dieWithTest
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

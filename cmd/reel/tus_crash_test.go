@@ -105,6 +105,7 @@ func startTusProcess(t *testing.T, bin, data string, env []string, flags ...stri
 		"--workers", "0"}, flags...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = dieWithTest
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
