@@ -81,26 +81,7 @@ func cluster(t *testing.T, bin, db string) {
 
 	// Kill the worker whose work folder holds the transcode, once it has
 	// made progress.
-	deadline := time.Now().Add(3 * time.Minute)
-	var victim string
-	for victim == "" {
-		var v api.Video
-		fetchJSON(t, urlA+"/api/videos/"+id, bearer, &v)
-		if v.Status == "ready" || v.Status == "failed" {
-			t.Fatalf("the transcode ended (%s) before it could be interrupted", v.Status)
-		}
-		if v.Status == "processing" && v.Progress > 0 {
-			for name := range workers {
-				if m, _ := filepath.Glob(filepath.Join(shared, name, "work", "proc-*", "transcode-"+id+"-*")); len(m) > 0 {
-					victim = name
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no worker seen transcoding: %s %.2f", v.Status, v.Progress)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	victim := transcodingWorker(t, urlA, bearer, id, shared, workers)
 	workers[victim].Process.Signal(syscall.SIGKILL)
 	workers[victim].Wait()
 	killed := time.Now()
@@ -108,7 +89,7 @@ func cluster(t *testing.T, bin, db string) {
 	// The other worker finishes it: River elects it leader if the victim
 	// led, and the rescue requeues the video its transcode left.
 	var v api.Video
-	for deadline = time.Now().Add(4 * time.Minute); ; {
+	for deadline := time.Now().Add(4 * time.Minute); ; {
 		fetchJSON(t, urlB+"/api/videos/"+id, bearer, &v)
 		if v.Status == "ready" || v.Status == "failed" {
 			break
@@ -248,6 +229,30 @@ func startChild(t *testing.T, bin string, env []string, name string, args ...str
 		t.Fatalf("%s did not start", name)
 	}
 	return "", nil
+}
+
+// transcodingWorker waits until video id is transcoding with progress and
+// returns the name of the worker (of workers, each with its data folder
+// under shared) whose work folder holds the transcode.
+func transcodingWorker(t *testing.T, apiURL string, header http.Header, id, shared string, workers map[string]*exec.Cmd) string {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		var v api.Video
+		fetchJSON(t, apiURL+"/api/videos/"+id, header, &v)
+		if v.Status == "ready" || v.Status == "failed" {
+			t.Fatalf("the transcode ended (%s) before it could be interrupted", v.Status)
+		}
+		if v.Status == "processing" && v.Progress > 0 {
+			for name := range workers {
+				if m, _ := filepath.Glob(filepath.Join(shared, name, "work", "proc-*", "transcode-"+id+"-*")); len(m) > 0 {
+					return name
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no worker seen transcoding: %s %.2f", v.Status, v.Progress)
+		}
+	}
 }
 
 // signIn signs in at url with key and returns the session cookie.

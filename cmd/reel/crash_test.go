@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -20,36 +18,10 @@ import (
 // URL and the command, for tests that kill it.
 func startProcess(t *testing.T, bin, data string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--signing-key", testKey,
+	return startChild(t, bin, nil, "reel serve", "serve", "--data", data, "--addr", "127.0.0.1:0", "--signing-key", testKey,
 		// A stall timeout well above a loaded machine's pauses in ffmpeg's
 		// progress, yet short enough that a killed transcode is rescued soon.
 		"--workers", "1", "--stall-timeout", "8s")
-	cmd.SysProcAttr = dieWithTest
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		re := regexp.MustCompile(`addr=(http://[0-9.:]+)`)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return a, cmd
-	case <-time.After(30 * time.Second):
-		t.Fatal("reel did not start")
-	}
-	return "", nil
 }
 
 // waitProcessing waits until the video's transcode has made progress.

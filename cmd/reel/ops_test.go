@@ -59,23 +59,7 @@ func TestShutdownHandsBack(t *testing.T) {
 
 	// SIGTERM to the worker whose work folder holds the transcode, once
 	// it has made progress.
-	var victim string
-	for deadline := time.Now().Add(3 * time.Minute); victim == ""; time.Sleep(100 * time.Millisecond) {
-		fetchJSON(t, apiURL+"/api/videos/"+id, nil, &v)
-		if v.Status == "ready" || v.Status == "failed" {
-			t.Fatalf("the transcode ended (%s) before it could be interrupted", v.Status)
-		}
-		if v.Status == "processing" && v.Progress > 0 {
-			for name := range workers {
-				if m, _ := filepath.Glob(filepath.Join(shared, name, "work", "proc-*", "transcode-"+id+"-*")); len(m) > 0 {
-					victim = name
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no worker seen transcoding: %s %.2f", v.Status, v.Progress)
-		}
-	}
+	victim := transcodingWorker(t, apiURL, nil, id, shared, workers)
 	workers[victim].Process.Signal(syscall.SIGTERM)
 	signalled := time.Now()
 	exited := make(chan error, 1)

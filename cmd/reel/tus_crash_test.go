@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
@@ -103,41 +101,7 @@ func startTusProcess(t *testing.T, bin, data string, env []string, flags ...stri
 	t.Helper()
 	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--signing-key", testKey,
 		"--workers", "0"}, flags...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = dieWithTest
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	var log bytes.Buffer
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		re := regexp.MustCompile(`addr=(http://[0-9.:]+)`)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			} else if log.Len() < 64<<10 {
-				log.WriteString(sc.Text() + "\n")
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return a, cmd
-	case <-exited:
-		t.Fatalf("reel exited:\n%s", log.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("reel did not start")
-	}
-	return "", nil
+	return startChild(t, bin, env, "reel serve", args...)
 }
 
 // tusClip encodes a 6 s 720p clip of about 12 MB.
