@@ -180,3 +180,17 @@ type SessionStore interface {
 	// DeleteExpiredSessions removes the sessions expired at now.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) error
 }
+
+// MaxKeyNameBytes is the longest name of an API key.
+const MaxKeyNameBytes = 100
+
+// CleanKeyName returns a key's name as stored, its surrounding space
+// trimmed, or an EINVALID error when it is empty, longer than
+// MaxKeyNameBytes, or holds characters that cannot be shown.
+func CleanKeyName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > MaxKeyNameBytes || Sanitize(name, MaxKeyNameBytes) != name {
+		return "", Errorf(EINVALID, "The name must be 1 to %d printable characters.", MaxKeyNameBytes)
+	}
+	return name, nil
+}

@@ -33,6 +33,7 @@ const (
 type Video struct {
 	ID          string
 	Title       string
+	Description string // the uploader's words about it; may span lines
 	Status      Status
 	Progress    float64 // 0..1 while processing, 1 once ready
 	Error       string  // a sentence for the uploader when Status is failed
@@ -114,10 +115,19 @@ func OriginalKey(id string) string { return id + "/original" }
 // outputs live in the outputs store.
 func OutputPrefix(id string) string { return id + "/" }
 
-// VideoFilter selects a page of videos, newest first.
+// VideoFilter selects a page of videos, newest first unless Oldest.
 type VideoFilter struct {
 	Limit  int    // at most this many; 0 means a default
 	Cursor string // opaque, from a previous page's next cursor
+
+	// Query, when not empty, keeps the videos whose title contains it,
+	// in any case (FoldTitle on both sides).
+	Query string
+	// Status, when not empty, keeps the videos in that state.
+	Status Status
+	// Oldest lists oldest first. A cursor holds its direction: it
+	// continues only a listing in the same direction.
+	Oldest bool
 
 	// PublicOnly lists only public videos and, if Owner is set, the
 	// videos of that owner (see ListFilter).
@@ -128,6 +138,7 @@ type VideoFilter struct {
 // VideoUpdate names the fields to change; nil fields stay as they are.
 type VideoUpdate struct {
 	Title       *string
+	Description *string
 	Status      *Status
 	Progress    *float64
 	Playable    *bool
@@ -152,8 +163,9 @@ type VideoStore interface {
 	CreateVideo(ctx context.Context, v *Video) error
 	// Video returns the video with the id.
 	Video(ctx context.Context, id string) (*Video, error)
-	// Videos returns a page of videos, newest first, and the cursor of the
-	// next page ("" after the last).
+	// Videos returns a page of the videos f selects, newest first (oldest
+	// first with f.Oldest), and the cursor of the next page ("" after the
+	// last). A cursor of another direction is EINVALID.
 	Videos(ctx context.Context, f VideoFilter) ([]*Video, string, error)
 	// UpdateVideo changes the named fields and returns the video as stored.
 	UpdateVideo(ctx context.Context, id string, u VideoUpdate) (*Video, error)

@@ -8,6 +8,7 @@ import (
 // Limits of what a client names a video with, at every entry point.
 const (
 	MaxTitleBytes       = 500
+	MaxDescriptionBytes = 5000
 	MaxFilenameBytes    = 255
 	MaxContentTypeBytes = 100
 )
@@ -21,6 +22,28 @@ func CleanTitle(title string) (string, error) {
 	}
 	return strings.TrimSpace(Sanitize(title, MaxTitleBytes)), nil
 }
+
+// CleanDescription returns a client's description ready to store:
+// refused (EINVALID) over MaxDescriptionBytes as sent; line breaks kept
+// (as \n), tabs turned into spaces, every other control or invisible
+// character removed (Sanitize), surrounding space trimmed.
+func CleanDescription(d string) (string, error) {
+	if len(d) > MaxDescriptionBytes {
+		return "", Errorf(EINVALID, "The description is longer than %d bytes.", MaxDescriptionBytes)
+	}
+	d = strings.ReplaceAll(strings.ReplaceAll(d, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(d, "\n")
+	for i, l := range lines {
+		// Sanitize would drop tabs (control characters) and join words.
+		lines[i] = Sanitize(strings.ReplaceAll(l, "\t", "    "), MaxDescriptionBytes)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n")), nil
+}
+
+// FoldTitle returns a title or a search of titles in the one case that
+// searches compare: lower case, by Unicode's rules (strings.ToLower), the
+// same whatever the database.
+func FoldTitle(s string) string { return strings.ToLower(s) }
 
 // CleanFilename keeps the last element of a client's file name, as valid
 // UTF-8 without control or invisible characters, at most MaxFilenameBytes
@@ -54,6 +77,8 @@ func (v *Video) Validate() error {
 		return Errorf(EINVALID, "visibility must be public, unlisted or private.")
 	case len(v.Title) > MaxTitleBytes || v.Title != strings.TrimSpace(Sanitize(v.Title, MaxTitleBytes)):
 		return Errorf(EINVALID, "The title is longer than %d bytes or holds characters that cannot be shown.", MaxTitleBytes)
+	case !validDescription(v.Description):
+		return Errorf(EINVALID, "The description is longer than %d bytes or holds characters that cannot be shown.", MaxDescriptionBytes)
 	case v.Filename != CleanFilename(v.Filename):
 		return Errorf(EINVALID, "The file name is longer than %d bytes or holds characters that cannot be shown.", MaxFilenameBytes)
 	case v.ContentType != CleanContentType(v.ContentType):
@@ -63,6 +88,14 @@ func (v *Video) Validate() error {
 	}
 	return nil
 }
+
+func validDescription(d string) bool {
+	clean, err := CleanDescription(d)
+	return err == nil && clean == d
+}
+
+// ValidStatus reports whether s is one of a video's states.
+func ValidStatus(s Status) bool { return validStatus(s) }
 
 func validStatus(s Status) bool {
 	switch s {

@@ -55,3 +55,34 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanDescription(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                             "",
+		"  two\r\nlines\r  ":           "two\nlines",
+		"tab\there":                    "tab    here",
+		"bidi\u202eover\u200bride\x00": "bidioverride",
+		"\n\nkept\n\ninside\n\n":       "kept\n\ninside",
+	} {
+		got, err := CleanDescription(in)
+		if err != nil || got != want {
+			t.Errorf("CleanDescription(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := CleanDescription(strings.Repeat("x", MaxDescriptionBytes+1)); ErrorCode(err) != EINVALID {
+		t.Errorf("a long description: %v, want invalid", err)
+	}
+	v := &Video{ID: NewID(), OriginalKey: "k", Status: StatusQueued, Description: "a\x07b"}
+	if err := v.Validate(); ErrorCode(err) != EINVALID {
+		t.Errorf("Validate of an unclean description: %v", err)
+	}
+}
+
+func TestCleanKeyName(t *testing.T) {
+	for in, ok := range map[string]bool{"alice": true, "  ci bot  ": true, "": false, "  ": false,
+		"a\u202eb": false, "a\nb": false, strings.Repeat("n", 100): true, strings.Repeat("n", 101): false} {
+		if _, err := CleanKeyName(in); (err == nil) != ok {
+			t.Errorf("CleanKeyName(%q) = %v, want ok %v", in, err, ok)
+		}
+	}
+}

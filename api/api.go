@@ -19,6 +19,7 @@ import (
 type Video struct {
 	ID          string              `json:"id"`
 	Title       string              `json:"title"`
+	Description string              `json:"description"`
 	Filename    string              `json:"filename"`
 	Status      reel.Status         `json:"status"`
 	Progress    float64             `json:"progress"`
@@ -56,8 +57,9 @@ type VideoList struct {
 
 // VideoUpdate is the body of PATCH /api/videos/{id}; absent fields stay.
 type VideoUpdate struct {
-	Title      *string          `json:"title"`
-	Visibility *reel.Visibility `json:"visibility"`
+	Title       *string          `json:"title"`
+	Description *string          `json:"description"`
+	Visibility  *reel.Visibility `json:"visibility"`
 }
 
 // DirectUploadRequest is the body of POST /api/videos/direct.
@@ -65,6 +67,7 @@ type DirectUploadRequest struct {
 	Filename    string `json:"filename"`
 	Size        int64  `json:"size"`
 	Title       string `json:"title"`
+	Description string `json:"description"`
 	ContentType string `json:"content_type"`
 	Visibility  string `json:"visibility"` // public, unlisted or private; "" for the default
 	Encrypt     bool   `json:"encrypt"`    // publish with HLS AES-128

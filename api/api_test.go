@@ -59,7 +59,7 @@ func TestVideoOmits(t *testing.T) {
 			t.Errorf("%s present in %s", k, b)
 		}
 	}
-	for _, k := range []string{"id", "title", "filename", "status", "progress", "playable", "encrypted", "warnings", "size",
+	for _, k := range []string{"id", "title", "description", "filename", "status", "progress", "playable", "encrypted", "warnings", "size",
 		"content_type", "created_at", "updated_at", "visibility"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("%s missing from %s", k, b)

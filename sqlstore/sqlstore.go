@@ -44,7 +44,11 @@ func New(db *sql.DB, enqueue EnqueueFunc) *Store {
 }
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
-	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility, encrypted`
+	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility, encrypted,
+	description`
+
+// Besides columns, every row keeps title_folded, its title as searches
+// compare it (reel.FoldTitle): written with every title, never read.
 
 // CreateVideo inserts v, filling its timestamps. A queued video's job is
 // inserted in the same transaction.
@@ -76,11 +80,12 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) (err error) {
 			return fmt.Errorf("enqueue transcode: %w", err)
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`, title_folded)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
 		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
-		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility), v.Encrypted)
+		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility), v.Encrypted,
+		v.Description, reel.FoldTitle(v.Title))
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
 	} else if err != nil {
@@ -124,7 +129,8 @@ func videoByID(ctx context.Context, q querier, id string) (*reel.Video, error) {
 	return v, err
 }
 
-// Videos returns a page of videos, newest first.
+// Videos returns a page of the videos f selects, newest first or oldest
+// first.
 func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) (_ []*reel.Video, _ string, err error) {
 	defer unavailable(&err)
 	limit := f.Limit
@@ -135,20 +141,32 @@ func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) (_ []*reel.Video
 	// row comparison is one range of videos_newest on both databases; the
 	// equivalent "created_at < ? OR (created_at = ? AND id < ?)" made deep
 	// pages about 2-3 times slower (docs/benchmarks-db.md).
-	before, beforeID := int64(1<<62), ""
+	cmp, order := "<", "DESC"
+	after, afterID := int64(1<<62), ""
+	if f.Oldest {
+		cmp, order, after = ">", "ASC", -1
+	}
 	if f.Cursor != "" {
 		var err error
-		if before, beforeID, err = decodeCursor(f.Cursor); err != nil {
+		if after, afterID, err = decodeCursor(f.Cursor, f.Oldest); err != nil {
 			return nil, "", err
 		}
 	}
-	where, args := "", []any{before, beforeID}
+	where, args := "", []any{after, afterID}
 	if f.PublicOnly {
-		where, args = " AND (visibility = ? OR (owner <> '' AND owner = ?))", append(args, string(reel.VisibilityPublic), f.Owner)
+		where, args = where+" AND (visibility = ? OR (owner <> '' AND owner = ?))", append(args, string(reel.VisibilityPublic), f.Owner)
+	}
+	if f.Status != "" {
+		where, args = where+" AND status = ?", append(args, string(f.Status))
+	}
+	if f.Query != "" {
+		// A substring of the folded title, with LIKE's wildcards in the
+		// query taken literally.
+		where, args = where+` AND title_folded LIKE ? ESCAPE '\'`, append(args, "%"+likeEscaper.Replace(reel.FoldTitle(f.Query))+"%")
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM videos
-		WHERE (created_at, id) < (?, ?)`+where+`
-		ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit+1)...)
+		WHERE (created_at, id) `+cmp+` (?, ?)`+where+`
+		ORDER BY created_at `+order+`, id `+order+` LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -168,22 +186,36 @@ func (s *Store) Videos(ctx context.Context, f reel.VideoFilter) (_ []*reel.Video
 	if len(videos) > limit {
 		videos = videos[:limit]
 		last := videos[limit-1]
-		next = encodeCursor(last.CreatedAt.UnixMicro(), last.ID)
+		next = encodeCursor(last.CreatedAt.UnixMicro(), last.ID, f.Oldest)
 	}
 	return videos, next, nil
 }
 
-func encodeCursor(created int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + ":" + id))
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// A cursor is base64 of "created:id", or of "a:created:id" when it
+// continues an oldest-first listing.
+
+func encodeCursor(created int64, id string, oldest bool) string {
+	raw := strconv.FormatInt(created, 10) + ":" + id
+	if oldest {
+		raw = "a:" + raw
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-func decodeCursor(c string) (int64, string, error) {
+func decodeCursor(c string, oldest bool) (int64, string, error) {
 	bad := reel.Errorf(reel.EINVALID, "Invalid cursor.")
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return 0, "", bad
 	}
-	ts, id, ok := strings.Cut(string(raw), ":")
+	rest, asc := strings.CutPrefix(string(raw), "a:")
+	if asc != oldest {
+		return 0, "", reel.Errorf(reel.EINVALID, "The cursor continues a listing in the other order.")
+	}
+	ts, id, ok := strings.Cut(rest, ":")
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if !ok || err != nil || !reel.ValidID(id) {
 		return 0, "", bad
@@ -249,6 +281,10 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 	}
 	if u.Title != nil {
 		add("title", *u.Title)
+		add("title_folded", reel.FoldTitle(*u.Title))
+	}
+	if u.Description != nil {
+		add("description", *u.Description)
 	}
 	if u.Status != nil {
 		add("status", string(*u.Status))
@@ -328,8 +364,8 @@ func (s *Store) Enqueue(ctx context.Context, id string, size int64, title *strin
 	defer tx.Rollback() // a no-op after Commit
 	sets, args := []string{"size = ?"}, []any{size}
 	if title != nil {
-		sets = append(sets, "title = ?")
-		args = append(args, *title)
+		sets = append(sets, "title = ?", "title_folded = ?")
+		args = append(args, *title, reel.FoldTitle(*title))
 	}
 	old, v, err := s.queue(ctx, tx, id, sets, args, "status IN (?, ?)", string(reel.StatusUploading), string(reel.StatusFailed))
 	if err != nil {
@@ -439,7 +475,8 @@ func scanVideo(row scanner) (*reel.Video, error) {
 	var created, updated int64
 	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
 		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
-		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility, &v.Encrypted)
+		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility, &v.Encrypted,
+		&v.Description)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ type PartStore interface {
 
 // Limits of what a client names its upload with.
 const (
-	maxMetadataBytes = 8 << 10 // the whole Upload-Metadata header
+	maxMetadataBytes = 16 << 10 // the whole Upload-Metadata header: a description is up to 5000 bytes
 )
 
 // Errors tusd answers with the status given.
@@ -122,10 +122,14 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 			meta[k] = reel.Sanitize(v, reel.MaxTitleBytes)
 		}
 	}
+	if v, ok := info.MetaData["description"]; ok {
+		meta["description"] = reel.Sanitize(v, reel.MaxDescriptionBytes)
+	}
 	// The same parsers as the form's and the JSON's: an unknown spelling
 	// is refused, never taken as the default.
 	d := video.Draft{
-		Title: info.MetaData["title"], Filename: info.MetaData["filename"], ContentType: info.MetaData["filetype"],
+		Title: info.MetaData["title"], Description: info.MetaData["description"],
+		Filename: info.MetaData["filename"], ContentType: info.MetaData["filetype"],
 		Status: reel.StatusUploading,
 		Size:   info.Size, // declared; Enqueue records the real size
 	}

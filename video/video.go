@@ -63,6 +63,7 @@ type Draft struct {
 	OriginalKey string
 
 	Title       string
+	Description string
 	Filename    string
 	ContentType string
 	Visibility  reel.Visibility // "" is stored as reel.DefaultVisibility
@@ -88,9 +89,13 @@ func New(p *reel.Principal, d Draft) (*reel.Video, error) {
 	if err != nil {
 		return nil, err
 	}
+	description, err := reel.CleanDescription(d.Description)
+	if err != nil {
+		return nil, err
+	}
 	v := &reel.Video{
 		ID: d.ID, OriginalKey: d.OriginalKey, Owner: p.KeyID,
-		Title: title, Filename: reel.CleanFilename(d.Filename), ContentType: reel.CleanContentType(d.ContentType),
+		Title: title, Description: description, Filename: reel.CleanFilename(d.Filename), ContentType: reel.CleanContentType(d.ContentType),
 		Visibility: d.Visibility, Encrypted: d.Encrypted, Status: d.Status, Size: d.Size,
 	}
 	if v.ID == "" {
@@ -161,12 +166,13 @@ func (s *Service) Managed(ctx context.Context, p *reel.Principal, id string) (*r
 
 // Changes are the fields of a video its owner may change; nil fields stay.
 type Changes struct {
-	Title      *string          // as sent
-	Visibility *reel.Visibility // parsed with reel.ParseVisibility
+	Title       *string          // as sent
+	Description *string          // as sent
+	Visibility  *reel.Visibility // parsed with reel.ParseVisibility
 }
 
-// Update changes a video's title or visibility: the owner's or an
-// admin's right.
+// Update changes a video's title, description or visibility: the
+// owner's or an admin's right.
 func (s *Service) Update(ctx context.Context, p *reel.Principal, id string, c Changes) (*reel.Video, error) {
 	v, err := s.Managed(ctx, p, id)
 	if err != nil {
@@ -180,14 +186,21 @@ func (s *Service) Update(ctx context.Context, p *reel.Principal, id string, c Ch
 		}
 		u.Title = &title
 	}
+	if c.Description != nil {
+		description, err := reel.CleanDescription(*c.Description)
+		if err != nil {
+			return nil, err
+		}
+		u.Description = &description
+	}
 	if c.Visibility != nil {
 		if !reel.ValidVisibility(*c.Visibility) {
 			return nil, reel.Errorf(reel.EINVALID, "visibility must be public, unlisted or private.")
 		}
 		u.Visibility = c.Visibility
 	}
-	if u.Title == nil && u.Visibility == nil {
-		return nil, reel.Errorf(reel.EINVALID, "Send \"title\", \"visibility\" or both.")
+	if u.Title == nil && u.Description == nil && u.Visibility == nil {
+		return nil, reel.Errorf(reel.EINVALID, "Send \"title\", \"description\" or \"visibility\".")
 	}
 	return s.Videos.UpdateVideo(ctx, v.ID, u)
 }

@@ -101,7 +101,7 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := video.New(s.principal(r), video.Draft{
-		Title: req.Title, Filename: req.Filename, ContentType: req.ContentType,
+		Title: req.Title, Description: req.Description, Filename: req.Filename, ContentType: req.ContentType,
 		Visibility: visibility, Encrypted: req.Encrypt,
 		Status: reel.StatusUploading,
 		Size:   req.Size, // declared; Enqueue records the real size

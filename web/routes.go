@@ -45,6 +45,10 @@ func (s *Server) routes() []endpoint {
 		h("GET", "/api/session", s.handleSession),
 		h("POST", "/api/session", s.handleSignIn),
 		h("DELETE", "/api/session", s.handleSignOut),
+		// API keys, for admins (keys.go).
+		h("GET", "/api/keys", s.handleKeyList),
+		h("POST", "/api/keys", s.handleKeyCreate),
+		h("DELETE", "/api/keys/{id}", s.handleKeyRevoke),
 		// This API's description (openapi.go).
 		h("GET", "/api/openapi.json", handleOpenAPI()),
 		// Any other API path.

@@ -171,6 +171,8 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 	if err := e.store.CreateWebhook(ctx, hook); err != nil {
 		t.Fatal(err)
 	}
+	// A key to revoke.
+	e.addKey("spare", reel.RoleViewer, false)
 	directWant := http.StatusConflict // direct uploads need S3
 	if _, ok := e.s.Originals.(*s3.Store); ok {
 		directWant = http.StatusCreated
@@ -201,6 +203,9 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "POST", path: "/api/webhooks/" + hook.ID + "/rotate", key: "admin", want: 200},
 		{method: "GET", path: "/api/webhooks/" + hook.ID + "/deliveries", key: "admin", want: 200},
 		{method: "DELETE", path: "/api/webhooks/" + hook.ID, key: "admin", want: 204},
+		{method: "GET", path: "/api/keys", key: "admin", want: 200},
+		{method: "POST", path: "/api/keys", key: "admin", body: text(`{"name":"spelled","role":"viewer"}`), want: 201},
+		{method: "DELETE", path: "/api/keys/" + e.keyID["spare"], key: "admin", want: 200},
 		{method: "POST", path: "/api/uploads/", key: "bob", header: map[string]string{"Tus-Resumable": "1.0.0", "Upload-Length": "10"}, want: 201},
 		// bob on alice's upload: nothing to him, under any spelling.
 		{method: "HEAD", path: upload, key: "bob", header: tusHdr, want: 404},

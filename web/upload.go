@@ -91,6 +91,13 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 			if u.draft.Title, err = readRaw(part, reel.MaxTitleBytes); err != nil {
 				return u.bodyError(err)
 			}
+		case "description":
+			if u.draft.Description, err = readRaw(part, reel.MaxDescriptionBytes); reel.ErrorCode(err) == reel.EINVALID {
+				err = reel.Errorf(reel.EINVALID, "The description is longer than %d bytes.", reel.MaxDescriptionBytes)
+			}
+			if err != nil {
+				return u.bodyError(err)
+			}
 		case "visibility":
 			vis, err := readRaw(part, 20)
 			if err == nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"reel"
 	"reel/api"
@@ -33,9 +34,14 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	// Each caller lists what it may see (reel.ListFilter).
+	// Each caller lists what it may see (reel.ListFilter), narrowed by
+	// the query.
 	f := reel.ListFilter(s.principal(r))
 	f.Limit, f.Cursor = limit, r.URL.Query().Get("cursor")
+	if err := listQuery(r, &f); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	videos, next, err := s.Videos.Videos(r.Context(), f)
 	if err != nil {
 		s.error(w, r, err)
@@ -46,6 +52,36 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.videoJSON(r, v))
 	}
 	s.json(w, http.StatusOK, api.VideoList{Videos: out, NextCursor: next})
+}
+
+// maxQueryBytes bounds the search of GET /api/videos?q=.
+const maxQueryBytes = 200
+
+// listQuery reads the search, status and order of GET /api/videos into f,
+// refusing what it cannot mean: a listing never silently ignores a
+// filter.
+func listQuery(r *http.Request, f *reel.VideoFilter) error {
+	q := r.URL.Query()
+	search := q.Get("q")
+	if len(search) > maxQueryBytes {
+		return reel.Errorf(reel.EINVALID, "q must be at most %d bytes.", maxQueryBytes)
+	}
+	// Invisible characters cannot be in a stored title either.
+	f.Query = strings.TrimSpace(reel.Sanitize(search, maxQueryBytes))
+	if v := q.Get("status"); v != "" {
+		if !reel.ValidStatus(reel.Status(v)) {
+			return reel.Errorf(reel.EINVALID, "status must be uploading, queued, processing, ready or failed.")
+		}
+		f.Status = reel.Status(v)
+	}
+	switch q.Get("order") {
+	case "", "newest":
+	case "oldest":
+		f.Oldest = true
+	default:
+		return reel.Errorf(reel.EINVALID, "order must be newest or oldest.")
+	}
+	return nil
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +123,7 @@ func (s *Server) handleRetry(w http.ResponseWriter, r *http.Request) {
 // maxUpdateBody bounds the JSON of PATCH /api/videos/{id}.
 const maxUpdateBody = 16 << 10
 
-// handleUpdate changes a video's title or visibility
+// handleUpdate changes a video's title, description or visibility
 // (video.Service.Update).
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	// Who may change it is checked before the body is read.
@@ -100,7 +136,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	c := video.Changes{Title: req.Title}
+	c := video.Changes{Title: req.Title, Description: req.Description}
 	if req.Visibility != nil {
 		vis, err := reel.ParseVisibility(string(*req.Visibility))
 		if err == nil && vis == "" {

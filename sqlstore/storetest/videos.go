@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -242,5 +243,99 @@ func testVisibilityFilter(t *testing.T, b Backend) {
 	}
 	if got := ids(reel.ListFilter(nil)); len(got) != 0 {
 		t.Errorf("anonymous listing after making the public video private = %v", got)
+	}
+}
+
+// testVideosSearch checks the filter's search, status and order: titles
+// matched in any case (Unicode too, the same on every database), LIKE's
+// wildcards taken literally, across pages in both directions, and a
+// cursor refused in the other direction.
+func testVideosSearch(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s, _ := open(t, b.NewDSN(t), tableEnqueue)
+	titles := []string{"Holiday in Ÿpres", "ÉTÉ à la plage", "holiday 100%", "Work_notes", "Workxnotes", "HOLIDAY again"}
+	byTitle := map[string]*reel.Video{}
+	for i, title := range titles {
+		v := &reel.Video{ID: reel.NewID(), OriginalKey: reel.NewID(), Title: title, Description: "about " + title}
+		if i%2 == 1 {
+			v.Status = reel.StatusFailed
+		}
+		if err := s.CreateVideo(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		byTitle[title] = v
+	}
+	list := func(f reel.VideoFilter) []string {
+		t.Helper()
+		f.Limit = 2 // walk the pages: the filter must hold across cursors
+		var out []string
+		for {
+			page, next, err := s.Videos(ctx, f)
+			if err != nil {
+				t.Fatalf("Videos(%+v): %v", f, err)
+			}
+			for _, v := range page {
+				out = append(out, v.Title)
+			}
+			if next == "" {
+				return out
+			}
+			f.Cursor = next
+		}
+	}
+	for _, c := range []struct {
+		f    reel.VideoFilter
+		want []string
+	}{
+		{reel.VideoFilter{Query: "holiday"}, []string{"HOLIDAY again", "holiday 100%", "Holiday in Ÿpres"}},
+		{reel.VideoFilter{Query: "HOLIDAY", Oldest: true}, []string{"Holiday in Ÿpres", "holiday 100%", "HOLIDAY again"}},
+		{reel.VideoFilter{Query: "été"}, []string{"ÉTÉ à la plage"}},
+		{reel.VideoFilter{Query: "ÿpres"}, []string{"Holiday in Ÿpres"}},
+		{reel.VideoFilter{Query: "100%"}, []string{"holiday 100%"}},
+		{reel.VideoFilter{Query: "%"}, []string{"holiday 100%"}},
+		{reel.VideoFilter{Query: "k_n"}, []string{"Work_notes"}},
+		{reel.VideoFilter{Query: `\`}, nil},
+		{reel.VideoFilter{Query: "about"}, nil}, // titles only, not descriptions
+		{reel.VideoFilter{Status: reel.StatusFailed}, []string{"HOLIDAY again", "Work_notes", "ÉTÉ à la plage"}},
+		{reel.VideoFilter{Status: reel.StatusFailed, Query: "holiday"}, []string{"HOLIDAY again"}},
+		{reel.VideoFilter{Status: reel.StatusReady}, nil},
+		{reel.VideoFilter{Oldest: true}, titles},
+	} {
+		if got := list(c.f); !slices.Equal(got, c.want) {
+			t.Errorf("Videos(%+v) = %q, want %q", c.f, got, c.want)
+		}
+	}
+
+	// A renamed video is found by its new title only; so is one queued
+	// with a title.
+	title := "Renamed Ÿ"
+	v := byTitle["Workxnotes"]
+	if _, err := s.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(reel.VideoFilter{Query: "renamed ÿ"}); !slices.Equal(got, []string{title}) {
+		t.Errorf("after the rename: %q", got)
+	}
+	if got := list(reel.VideoFilter{Query: "xnotes"}); len(got) != 0 {
+		t.Errorf("the old title still matches: %q", got)
+	}
+	queued := "Queued Title"
+	if _, err := s.Enqueue(ctx, v.ID, 1, &queued); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(reel.VideoFilter{Query: "queued title", Status: reel.StatusQueued}); !slices.Equal(got, []string{queued}) {
+		t.Errorf("after Enqueue with a title: %q", got)
+	}
+	if got, err := s.Video(ctx, byTitle["Work_notes"].ID); err != nil || got.Description != "about Work_notes" {
+		t.Errorf("description = %q, %v", got.Description, err)
+	}
+
+	// A cursor holds its direction.
+	_, next, err := s.Videos(ctx, reel.VideoFilter{Limit: 1})
+	if err != nil || next == "" {
+		t.Fatalf("first page: %q, %v", next, err)
+	}
+	if _, _, err := s.Videos(ctx, reel.VideoFilter{Limit: 1, Cursor: next, Oldest: true}); reel.ErrorCode(err) != reel.EINVALID {
+		t.Errorf("a newest-first cursor oldest first: %v, want invalid", err)
 	}
 }
