@@ -9,14 +9,15 @@ import (
 // Headers browsers rely on. Every response says nosniff (a file is what
 // its Content-Type says, never sniffed into script or HTML) and sends no
 // Referer onwards. The page and its assets carry a Content-Security-Policy
-// with no inline script or style and no framing; the media, posters and
-// storyboards they load come from this origin or the public URL's. API
+// with no inline script (but the import map, by its hash) or style and no
+// framing; the media, posters and storyboards they load come from this
+// origin or the public URL's. API
 // answers, which carry signed URLs and session state, are never stored by
 // any cache.
 
 // securityHeaders adds the headers above before the handler writes.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
-	csp := contentSecurityPolicy(s.PublicURL)
+	csp := contentSecurityPolicy(s.PublicURL, s.page.scriptHash)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -36,14 +37,16 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 
 // contentSecurityPolicy is the page's policy. hls.js plays through Media
 // Source Extensions (blob: media) and may start a worker from a blob.
-func contentSecurityPolicy(publicURL string) string {
+// scripts are the hashes ('sha256-...') of the inline scripts allowed:
+// the page's import map (page.go).
+func contentSecurityPolicy(publicURL string, scripts ...string) string {
 	media := "'self'"
 	if u, err := url.Parse(publicURL); err == nil && u.Scheme != "" && u.Host != "" {
 		media += " " + u.Scheme + "://" + u.Host
 	}
 	return strings.Join([]string{
 		"default-src 'self'",
-		"script-src 'self'",
+		strings.Join(append([]string{"script-src 'self'"}, scripts...), " "),
 		"style-src 'self'",
 		"img-src " + media + " data: blob:",
 		"media-src " + media + " blob:",

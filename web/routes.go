@@ -61,8 +61,8 @@ func (s *Server) routes() []endpoint {
 		h("GET", "/readyz", s.handleReady),
 		h("GET", "/metrics", s.handleMetrics),
 		// The web page and its assets (page.go).
-		{Route{"GET", "/static/"}, http.StripPrefix("/static/", http.FileServerFS(assets))},
-		h("GET", "/{$}", handlePage),
+		h("GET", "/static/", s.handleStatic),
+		h("GET", "/{$}", s.handlePage),
 	}
 }
 
@@ -93,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Uploads != nil {
 		s.videos.Uploads = s.Uploads
 	}
+	s.page = newPageAssets(assets)
 	s.playlists = newPlaylistCache(1024, time.Minute)
 	s.playStates = newPlayStateCache(maxPlayStates, revocationDelay)
 

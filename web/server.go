@@ -70,6 +70,7 @@ type Server struct {
 	videos     *video.Service // the use cases, on the fields above
 	playlists  *playlistCache
 	playStates *playStateCache
+	page       *pageAssets // the web page, with its content hashes (page.go)
 }
 
 // error writes err as {"error": {"code": ..., "message": ...}}; internal

@@ -12,11 +12,17 @@ function errorMessage(status, statusText, body) {
   return `The server answered ${status}${statusText ? ' ' + statusText : ''}.`;
 }
 
-// api sends one request and answers the parsed JSON body (null for 204).
-export async function api(method, path) {
+// api sends one request, with payload (if given) as its JSON body, and
+// answers the parsed JSON body (null for 204).
+export async function api(method, path, payload) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (payload !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(payload);
+  }
   let res;
   try {
-    res = await fetch(path, { method, headers: { Accept: 'application/json' } });
+    res = await fetch(path, init);
   } catch (_) {
     const err = new Error('The server cannot be reached.');
     err.status = 0;

@@ -8,6 +8,8 @@
 // page's fetches carry; the key itself is not kept by the page. The page
 // reloads after signing in or out so every view fetches again as the
 // new caller. Text reaches the page through textContent only.
+import { getSession } from './session.js';
+
 // initSignin fills the header; app.js calls it once the page is set up.
 export function initSignin() {
   const box = document.getElementById('signin');
@@ -133,7 +135,7 @@ export function initSignin() {
     meta.after(el('p', { id: 'visibility' }, label, note));
   }
 
-  call('GET').then((s) => {
+  getSession().then((s) => {
     session = s;
     if (s.open) showOpen();
     else if (s.signed_in) showSignedIn(s);

@@ -1,4 +1,4 @@
-// Browser test of reel's web page: upload a clip through the form,
+// Browser test of reel's web page: upload a clip through the upload queue,
 // wait for it to be transcoded, open the player and check that the video
 // really plays. It drives Debian's chromium through playwright-core against
 // an already running reel.
@@ -108,25 +108,28 @@ test('upload, transcode and play a video in the browser', {
   await page.goto('/');
   await assert.doesNotReject(page.getByRole('heading', { name: 'reel', level: 1 }).waitFor());
 
-  // Upload through the form.
-  await page.getByLabel(/^Title/).fill(title);
-  await page.getByLabel('Video file').setInputFiles(clip());
+  // Upload through the queue: pick the file, give it a title, start it.
+  await page.getByLabel('Video files').setInputFiles(clip());
+  const queued = page.locator('.queue-item').last();
+  await queued.getByLabel('Title').fill(title);
   // The page uploads with tus: the creation POST names the video in its
   // Location (the upload id is the video id).
   const uploaded = page.waitForResponse((r) =>
     r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/uploads/');
-  await page.getByRole('button', { name: 'Upload' }).click();
+  await queued.getByRole('button', { name: /^Upload/ }).click();
   const res = await uploaded;
   assert.equal(res.status(), 201, `upload creation answered ${res.status()}: ${await res.text()}`);
   id = (res.headers().location || '').split('/').pop();
   assert.match(id, /^[a-z2-7]{16}$/);
 
-  // The progress bar reaches 100 %, and its text says so.
-  const progress = page.locator('#upload-progress');
-  await page.waitForFunction(() => document.querySelector('#upload-progress').value === 100);
+  // The progress bar reaches 100 %, and the item links to its video.
+  const progress = queued.locator('.q-progress');
+  await page.waitForFunction(() => document.querySelector('.queue-item:last-child').dataset.state === 'done');
+  assert.equal(await progress.evaluate((p) => p.value), 100);
   assert.equal(await progress.isVisible(), true);
-  assert.match(await page.locator('#upload-text').textContent(), /^100 % · [\d.]+ MB\/s/);
-  assert.equal(await page.locator('#upload-error').isHidden(), true);
+  assert.match(await queued.locator('.q-status').textContent(), /^Uploaded/);
+  assert.equal(await queued.locator('.q-link').getAttribute('href'), `#/v/${id}`);
+  assert.equal(await queued.locator('.q-error').isHidden(), true);
   assert.equal((await (await fetch(`${baseURL}/api/videos/${id}`)).json()).title, title);
 
   // The video is listed, its title shown as text, and becomes ready.
@@ -216,12 +219,13 @@ test('an encrypted public upload plays in the browser', {
   });
 
   await page.goto('/');
-  await page.getByLabel('Video file').setInputFiles(clip());
-  await page.getByLabel('Audience').selectOption('public');
-  await page.getByLabel('Encrypt segments').check();
+  await page.getByLabel('Video files').setInputFiles(clip());
+  const queued = page.locator('.queue-item').last();
+  await queued.getByLabel('Audience').selectOption('public');
+  await queued.getByLabel('Encrypt segments').check();
   const uploaded = page.waitForResponse((r) =>
     r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/uploads/');
-  await page.getByRole('button', { name: 'Upload' }).click();
+  await queued.getByRole('button', { name: /^Upload/ }).click();
   const res = await uploaded;
   assert.equal(res.status(), 201);
   id = (res.headers().location || '').split('/').pop();

@@ -23,11 +23,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { chromium } from 'playwright-core';
+import { startProxy } from './helpers.mjs';
 
 const baseURL = (process.env.REEL_URL || '').replace(/\/+$/, '');
 const dataDir = process.env.REEL_DATA || '';
@@ -50,57 +50,6 @@ function makeClip(dir) {
     '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '16M', '-maxrate', '16M', '-bufsize', '16M',
     '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out]);
   return out;
-}
-
-// startProxy forwards TCP connections to target, passing bytes up at
-// about `rate` bytes per second, so that an upload on loopback lasts long
-// enough to be interrupted. Once, it cuts a connection after `cutAt` bytes
-// went up in total, in the middle of whatever request is passing; drop()
-// cuts every connection and refuses new ones until restore().
-async function startProxy(target, { cutAt = Infinity, rate = 20e6 } = {}) {
-  const { hostname, port } = new URL(target);
-  const state = { up: 0, cuts: 0, down: false };
-  const sockets = new Set();
-  const server = net.createServer((client) => {
-    if (state.down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(port), hostname);
-    sockets.add(client).add(upstream);
-    const close = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
-    upstream.on('error', close);
-    client.on('error', close);
-    upstream.on('close', close);
-    client.on('close', close);
-    upstream.pipe(client);
-    client.on('data', (chunk) => {
-      if (state.cuts === 0 && state.up + chunk.length >= cutAt) {
-        upstream.write(chunk.subarray(0, cutAt - state.up));
-        state.up = cutAt;
-        state.cuts++;
-        close();
-        return;
-      }
-      state.up += chunk.length;
-      upstream.write(chunk);
-      client.pause();
-      setTimeout(() => client.resume(), (chunk.length / rate) * 1000);
-    });
-    client.on('end', () => upstream.end());
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${server.address().port}`;
-  state.drop = () => {
-    state.down = true;
-    for (const s of sockets) s.destroy();
-  };
-  state.restore = () => { state.down = false; };
-  state.close = () => {
-    state.drop();
-    return new Promise((resolve) => server.close(resolve));
-  };
-  return state;
 }
 
 // uploadOptions are those of web/static/upload.js, pointed at endpoint,
@@ -263,28 +212,30 @@ test('the page rides out a network drop and resumes after a reload', {
   t.after(async () => {
     if (id) await fetch(`${baseURL}/api/videos/${id}`, { method: 'DELETE' }).catch(() => {});
   });
-  const percent = () => page.locator('#upload-progress').evaluate((p) => p.value);
-  const waitPercent = (n) => page.waitForFunction((n) => document.querySelector('#upload-progress').value >= n, n,
+  // The page's upload queue: the item of the clip, its progress and text.
+  const item = () => page.locator('.queue-item').last();
+  const percent = () => item().locator('.q-progress').evaluate((p) => p.value);
+  const waitPercent = (n) => page.waitForFunction((n) => document.querySelector('.queue-item:last-child .q-progress').value >= n, n,
     { timeout: 60_000 });
 
   await page.goto('/');
-  await page.getByLabel('Video file').setInputFiles(clip);
+  await page.getByLabel('Video files').setInputFiles(clip);
   const created = page.waitForResponse((r) =>
     r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/uploads/');
-  await page.getByRole('button', { name: 'Upload' }).click();
+  await item().getByRole('button', { name: /^Upload/ }).click();
   id = ((await created).headers().location || '').split('/').pop();
   assert.match(id, /^[a-z2-7]{16}$/);
 
   // The network drops for three seconds: the page says so and carries on.
   await waitPercent(15);
   proxy.drop();
-  await page.waitForFunction(() => /retry|Offline/.test(document.querySelector('#upload-text').textContent),
+  await page.waitForFunction(() => /retry|Offline/.test(document.querySelector('.queue-item:last-child .q-status').textContent),
     null, { timeout: 20_000 });
   await sleep(3000);
   proxy.restore();
   const before = await percent();
-  await page.waitForFunction((p) => document.querySelector('#upload-progress').value > p, before, { timeout: 30_000 });
-  assert.equal(await page.locator('#upload-error').isHidden(), true, 'the network drop ended the upload');
+  await page.waitForFunction((p) => document.querySelector('.queue-item:last-child .q-progress').value > p, before, { timeout: 30_000 });
+  assert.equal(await item().locator('.q-error').isHidden(), true, 'the network drop ended the upload');
 
   // Reload half-way; the page lists the unfinished upload, and choosing
   // the same file continues it: a HEAD, then PATCHes from the server's
@@ -297,10 +248,10 @@ test('the page rides out a network drop and resumes after a reload', {
   assert.match(await page.locator('#upload-pending').textContent(), /tus-clip\.mp4/);
   const posts = requests.filter((r) => r.startsWith('POST')).length;
   const resumedFrom = requests.length;
-  await page.getByLabel('Video file').setInputFiles(clip);
-  await page.getByRole('button', { name: 'Upload' }).click();
-  await page.waitForFunction(() => document.querySelector('#upload-progress').value === 100 &&
-    /uploaded/.test(document.querySelector('#upload-text').textContent), null, { timeout: 60_000 });
+  await page.getByLabel('Video files').setInputFiles(clip);
+  await item().getByRole('button', { name: /^Upload/ }).click();
+  await page.waitForFunction(() => document.querySelector('.queue-item:last-child').dataset.state === 'done' &&
+    document.querySelector('.queue-item:last-child .q-progress').value === 100, null, { timeout: 60_000 });
   t.diagnostic(`tus requests: ${requests.join(', ')}`);
   assert.equal(requests.filter((r) => r.startsWith('POST')).length, posts, 'the reloaded page created a new upload');
   const after = requests.slice(resumedFrom);
