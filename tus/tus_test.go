@@ -45,14 +45,15 @@ func TestUpload(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		data := random(12<<20 + 12345)
-		path := e.create(int64(len(data)), meta("filename", `C:\clips\holiday.mp4`, "filetype", "video/mp4", "title", "  Holiday  "))
+		path := e.create(int64(len(data)), meta("filename", `C:\clips\holiday.mp4`, "filetype", "video/mp4", "title", "  Holiday  ",
+			"description", "By the sea.\r\nDay two."))
 		id := idOf(path)
 
 		v, err := e.videos.Video(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Status != reel.StatusUploading || v.Filename != "holiday.mp4" || v.Title != "Holiday" ||
+		if v.Status != reel.StatusUploading || v.Filename != "holiday.mp4" || v.Title != "Holiday" || v.Description != "By the sea.\nDay two." ||
 			v.ContentType != "video/mp4" || v.OriginalKey != reel.OriginalKey(id) || v.Size != int64(len(data)) {
 			t.Errorf("video after POST: %+v", v)
 		}
@@ -262,6 +263,7 @@ func TestRefusedCreation(t *testing.T) {
 		{"metadata malformed", hdr{"Upload-Length": "10", "Upload-Metadata": "filename YQ== extra"}, http.StatusBadRequest},
 		{"metadata 100 KB", hdr{"Upload-Length": "10", "Upload-Metadata": meta("title", strings.Repeat("x", 100<<10))}, http.StatusBadRequest},
 		{"title too long", hdr{"Upload-Length": "10", "Upload-Metadata": meta("title", strings.Repeat("x", 501))}, http.StatusBadRequest},
+		{"description too long", hdr{"Upload-Length": "10", "Upload-Metadata": meta("description", strings.Repeat("x", 5001))}, http.StatusBadRequest},
 		{"checksum algorithm", hdr{"Upload-Length": "10", "Upload-Checksum": "crc32 AAAAAA=="}, http.StatusBadRequest},
 	}
 	for _, c := range cases {

@@ -365,3 +365,73 @@ test('an admin manages keys in the page; a signed-out visitor sees only public v
   await up.close();
   await context.close();
 });
+
+// contrast is the WCAG contrast ratio of an element's text against the
+// first opaque background behind it.
+function contrastOf(el) {
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  let bg = null;
+  for (let n = el; n && !bg; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
+  }
+  bg = bg || rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
+  const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+test('contrast in both themes, and a focus order that follows the page', {
+  skip: baseURL ? false : 'REEL_URL is not set',
+  timeout: 120_000,
+}, async (t) => {
+  // A failed video, for its badges, reason and buttons.
+  const v = await upload(baseURL, { title: `contrast ${token()}` });
+  t.after(() => fetch(`${baseURL}/api/videos/${v.id}`, { method: 'DELETE' }).catch(() => {}));
+  for (let i = 0; i < 600; i++) {
+    if ((await (await getVideo(baseURL, v.id)).json()).status === 'failed') break;
+    await sleep(200);
+  }
+  const browser = await launch();
+  t.after(() => browser.close());
+  const selectors = ['main h2', '#open-banner', '#upload-section p', '.drop-zone p', 'label[for="library-q"]',
+    `#videos li[data-video-id="${v.id}"] .title`, `#videos li[data-video-id="${v.id}"] .badge.status`,
+    `#videos li[data-video-id="${v.id}"] .badge.visibility`, `#videos li[data-video-id="${v.id}"] .size`,
+    `#videos li[data-video-id="${v.id}"] .item-error`, `#videos li[data-video-id="${v.id}"] .retry`,
+    `#videos li[data-video-id="${v.id}"] .delete`, '#keys-section .muted'];
+  for (const colorScheme of ['light', 'dark']) {
+    const page = await browser.newPage({ baseURL, colorScheme, viewport: { width: 1280, height: 900 } });
+    await page.goto('/');
+    await page.locator(`#videos li[data-video-id="${v.id}"] .retry`).waitFor();
+    await page.locator('#keys-section').waitFor();
+    const ratios = [];
+    for (const sel of selectors) {
+      const ratio = await page.locator(sel).first().evaluate(contrastOf);
+      ratios.push(`${sel.replace(/#videos li\[[^\]]*\] /, '')} ${ratio.toFixed(1)}`);
+      assert.ok(ratio >= 4.5, `${colorScheme}: ${sel} has contrast ${ratio.toFixed(2)}, want 4.5 or more`);
+    }
+    t.diagnostic(`${colorScheme}: ${ratios.join(', ')}`);
+    await screenshot(page, `contrast-${colorScheme}`);
+
+    // Tab order: sign-in area, the upload picker, then search, status,
+    // sort, then the videos.
+    if (colorScheme === 'light') {
+      const order = [];
+      for (let i = 0; i < 12; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.className));
+      }
+      const at = (id) => order.indexOf(id);
+      assert.ok(at('upload-file') >= 0 && at('upload-file') < at('library-q') && at('library-q') < at('library-status') &&
+        at('library-status') < at('library-order') && at('library-order') < order.indexOf('title'), `tab order: ${order}`);
+    }
+    await page.close();
+  }
+});
