@@ -1,20 +1,19 @@
-// Command s3ref is the reference of bench/s3.sh's S3 ingest benchmark: the
-// least a program must do to put a local file into an S3 bucket by
-// multipart upload, with nothing of reel in between. It reads the file
-// sequentially into a few reusable part buffers and sends each part with
-// UploadPart while the next one fills, PartsInFlight parts at a time, as
-// reel's s3 store does, with the same SDK settings (checksums only when
-// required, path-style addressing for a custom endpoint).
+package main
+
+// ref s3put is the reference of the S3 ingest benchmark: the least a
+// program must do to put a local file into an S3 bucket by multipart
+// upload, with nothing of reel in between. It reads the file sequentially
+// into a few reusable part buffers and sends each part with UploadPart
+// while the next one fills, PartsInFlight parts at a time, as reel's s3
+// store does, with the same SDK settings (checksums only when required,
+// path-style addressing for a custom endpoint). Credentials and region
+// come from the SDK's standard chain (AWS_ACCESS_KEY_ID...).
 //
-// Credentials and region come from the SDK's standard chain
-// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION...).
-//
-//	s3ref --endpoint http://127.0.0.1:7070 --bucket b --key k --part-size 8388608 FILE
+//	bench ref s3put --endpoint http://127.0.0.1:7070 --bucket b --key k --part-size 8388608 FILE
 //
 // It prints one line, "bytes=N parts=P seconds=S", S timed from opening
 // the file to the CompleteMultipartUpload answer; with --delete it then
 // deletes the object (not timed).
-package main
 
 import (
 	"cmp"
@@ -34,16 +33,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "s3ref:", err)
-		os.Exit(1)
-	}
-}
-
-// run parses the flags, uploads the file and prints the timing.
-func run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("s3ref", flag.ContinueOnError)
+// refS3Put parses the flags, uploads the file and prints the timing.
+func refS3Put(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("ref s3put", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "S3 endpoint `URL` (empty: AWS)")
 	bucket := fs.String("bucket", "", "bucket")
 	key := fs.String("key", "s3ref.bin", "object key")
@@ -54,7 +46,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 || *bucket == "" || *partSize < 5<<20 || *inFlight < 1 {
-		return errors.New("usage: s3ref --bucket B [--endpoint URL] [--key K] [--part-size N ≥ 5 MiB] [--parts-in-flight N] [--delete] FILE")
+		return errors.New("usage: bench ref s3put --bucket B [--endpoint URL] [--key K] [--part-size N ≥ 5 MiB] [--parts-in-flight N] [--delete] FILE")
 	}
 
 	cfg, err := config.LoadDefaultConfig(ctx)
@@ -78,7 +70,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer f.Close()
-	n, parts, err := upload(ctx, client, *bucket, *key, f, *partSize, *inFlight)
+	n, parts, err := multipartPut(ctx, client, *bucket, *key, f, *partSize, *inFlight)
 	if err != nil {
 		return err
 	}
@@ -93,10 +85,10 @@ func run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// upload sends r as the object key by multipart upload: the main
+// multipartPut sends r as the object key by multipart upload: the main
 // goroutine fills one buffer while up to inFlight others upload. It
 // returns the bytes and parts sent; on failure it aborts the upload.
-func upload(ctx context.Context, client *s3.Client, bucket, key string, r io.Reader, partSize int64, inFlight int) (int64, int, error) {
+func multipartPut(ctx context.Context, client *s3.Client, bucket, key string, r io.Reader, partSize int64, inFlight int) (int64, int, error) {
 	created, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
 	if err != nil {
 		return 0, 0, fmt.Errorf("create multipart upload: %w", err)
