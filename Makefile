@@ -8,7 +8,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
 include ui.mk
 
-.PHONY: run build test check deps test-deps bench fuzz clean
+.PHONY: run build test check deps test-deps bench bench-quick bench-deps fuzz clean
 
 ## run: install what is missing, build, and start `reel serve` on ./data
 run: deps build
@@ -65,15 +65,23 @@ fuzz:
 		done; \
 	done
 
-## bench: the benchmarks against their references; results in docs/benchmarks*.md (about 30 min)
-bench: deps build
-	./bench/run.sh
-	./bench/s3.sh
-	./bench/transcode.sh
-	./bench/play.sh
-	./bench/db.sh
-	./bench/idle.sh
-	./bench/lb.sh
+## bench: every benchmark against its reference, interleaved, medians and
+## ranges into docs/benchmarks*.md (about an hour); `go run ./bench -list`
+## names them, BENCH_FLAGS passes more (-only play,tus -runs 5). Benchmarks
+## need wrk, nginx, versitygw and PostgreSQL; never part of `make test`.
+BENCH_FLAGS ?=
+bench: test-deps build bench-deps
+	$(GO) run ./bench -reel $(BIN) $(BENCH_FLAGS)
+
+## bench-quick: the same with smaller inputs and fewer runs (figures flagged as quick)
+bench-quick: test-deps build bench-deps
+	$(GO) run ./bench -reel $(BIN) -quick $(BENCH_FLAGS)
+
+## bench-deps: wrk (Debian), the load generator of the serving benchmarks
+bench-deps:
+	@command -v wrk >/dev/null || { \
+		echo "installing wrk"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf bin node_modules $(UI_VENDOR)

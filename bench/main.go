@@ -39,7 +39,15 @@ import (
 // line here.
 func benchmarks() []benchmark {
 	return []benchmark{
+		ingestBenchmark(),
+		s3Benchmark(),
+		transcodeBenchmark(),
 		playBenchmark(),
+		tusBenchmark(),
+		idleBenchmark(),
+		audioBenchmark(),
+		dbBenchmark(),
+		lbBenchmark(),
 	}
 }
 

@@ -221,3 +221,38 @@ func (b *B) Exec(ctx context.Context, args ...string) error {
 	}
 	return nil
 }
+
+// execOutput runs a command and returns its standard output; its standard
+// error goes into the error when it fails.
+func execOutput(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return string(out), nil
+}
+
+// output is what execOutputEnv returns: standard output and CPU.
+type output struct {
+	stdout string
+	cpu    float64 // user+sys seconds (rusage)
+}
+
+// execOutputEnv runs a measured command with env added to the
+// environment and returns its standard output and CPU.
+func execOutputEnv(ctx context.Context, env []string, args ...string) (output, error) {
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return output{}, fmt.Errorf("%s: %w: %s", filepath.Base(args[0]), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return output{stdout: string(out), cpu: cpuOf(cmd.ProcessState)}, nil
+}

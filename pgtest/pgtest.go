@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -50,18 +51,47 @@ type Database struct {
 // New creates a fresh database and drops it when the test ends.
 func New(t testing.TB) *Database {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := Create(ctx)
+	var down *ServerDownError
+	if errors.As(err, &down) && os.Getenv(RequireEnv) == "" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Drop(); err != nil {
+			t.Errorf("drop database %s: %v", d.Name, err)
+		}
+	})
+	return d
+}
+
+// ServerDownError is Create's error when the server does not answer.
+type ServerDownError struct {
+	Server string
+	Err    error
+}
+
+func (e *ServerDownError) Error() string {
+	return fmt.Sprintf("PostgreSQL at %s does not answer: %v; start it with: %s", e.Server, e.Err, StartCommand)
+}
+
+func (e *ServerDownError) Unwrap() error { return e.Err }
+
+// Create makes a fresh database on the test server (REEL_TEST_POSTGRES or
+// DefaultServer), for callers other than tests, such as the benchmarks;
+// the caller drops it with Drop.
+func Create(ctx context.Context) (*Database, error) {
 	server := os.Getenv(ServerEnv)
 	if server == "" {
 		server = DefaultServer
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	admin, err := pgx.Connect(ctx, server)
 	if err != nil {
-		if os.Getenv(RequireEnv) != "" {
-			t.Fatalf("PostgreSQL at %s does not answer: %v; start it with: %s", server, err, StartCommand)
-		}
-		t.Skipf("PostgreSQL at %s does not answer: %v; start it with: %s", server, err, StartCommand)
+		return nil, &ServerDownError{Server: server, Err: err}
 	}
 	defer admin.Close(ctx)
 	dropStale(ctx, admin)
@@ -71,21 +101,16 @@ func New(t testing.TB) *Database {
 	// leftovers of a killed one from the databases of a running one.
 	name := fmt.Sprintf("%s%d_%s", prefix, time.Now().Unix(), hex.EncodeToString(b))
 	d := &Database{Name: name, server: server}
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+d.Name); err != nil {
-		t.Fatalf("create database %s: %v", d.Name, err)
-	}
 	u, err := url.Parse(server)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
+	}
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+d.Name); err != nil {
+		return nil, fmt.Errorf("create database %s: %w", d.Name, err)
 	}
 	u.Path = "/" + d.Name
 	d.URL = u.String()
-	t.Cleanup(func() {
-		if err := d.drop(); err != nil {
-			t.Errorf("drop database %s: %v", d.Name, err)
-		}
-	})
-	return d
+	return d, nil
 }
 
 // prefix starts the name of every test database.
@@ -117,8 +142,8 @@ func dropStale(ctx context.Context, admin *pgx.Conn) {
 	}
 }
 
-// drop removes the database, ending the connections still open to it.
-func (d *Database) drop() error {
+// Drop removes the database, ending the connections still open to it.
+func (d *Database) Drop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, d.server)

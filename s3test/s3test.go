@@ -61,33 +61,51 @@ type Server struct {
 	Dir string
 
 	client *s3.Client
+	stop   func()
+	pid    int
 }
 
 // Start starts a versitygw for the test and stops it when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := Binary()
-	if err != nil {
+	if _, err := Binary(); err != nil {
 		if os.Getenv(RequireEnv) != "" {
 			t.Fatalf("%v; install it with: %s", err, InstallCommand)
 		}
 		t.Skipf("%v; install it with: %s", err, InstallCommand)
 	}
+	s, err := Launch(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Launch starts a versitygw keeping its buckets and IAM data under dir,
+// for callers other than tests, such as the benchmarks; Close stops it.
+func Launch(dir string) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, fmt.Errorf("%w; install it with: %s", err, InstallCommand)
+	}
 	s := &Server{
 		AccessKey: "reel" + randomHex(8),
 		SecretKey: randomHex(20),
-		Dir:       t.TempDir(),
+		Dir:       filepath.Join(dir, "data"),
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return nil, err
 	}
 	// A free port found by listening may be taken again before versitygw
 	// binds it; a few attempts make that race harmless.
-	var lastErr error
 	for range 3 {
-		if lastErr = s.start(t, bin); lastErr == nil {
+		if err = s.start(bin, filepath.Join(dir, "iam")); err == nil {
 			break
 		}
 	}
-	if lastErr != nil {
-		t.Fatal(lastErr)
+	if err != nil {
+		return nil, err
 	}
 	s.client = s3.New(s3.Options{
 		Region:       Region,
@@ -98,17 +116,26 @@ func Start(t testing.TB) *Server {
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	})
-	return s
+	return s, nil
 }
 
+// Close stops the server.
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
+// PID returns the server's process id, for reading its CPU from /proc.
+func (s *Server) PID() int { return s.pid }
+
 // start launches versitygw on a free port and waits until it answers.
-func (s *Server) start(t testing.TB, bin string) error {
+func (s *Server) start(bin, iamDir string) error {
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	iamDir := filepath.Join(t.TempDir(), "iam")
 	if err := os.MkdirAll(iamDir, 0o755); err != nil {
 		return err
 	}
@@ -161,8 +188,7 @@ func (s *Server) start(t testing.TB, bin string) error {
 			return fmt.Errorf("versitygw on %s did not answer within 15s: %s", addr, strings.TrimSpace(out.String()))
 		}
 	}
-	s.Endpoint = endpoint
-	t.Cleanup(stop)
+	s.Endpoint, s.stop, s.pid = endpoint, stop, cmd.Process.Pid
 	return nil
 }
 
@@ -218,12 +244,22 @@ func (s *Server) Client() *s3.Client { return s.client }
 // s3://name/prefix?endpoint=...&region=...&use_path_style=true.
 func (s *Server) Bucket(t testing.TB, name string) string {
 	t.Helper()
-	_, err := s.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)})
+	u, err := s.CreateBucket(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// CreateBucket is Bucket for callers other than tests: it returns the
+// error instead of failing a test.
+func (s *Server) CreateBucket(ctx context.Context, name string) (string, error) {
+	_, err := s.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
 	var owned *types.BucketAlreadyOwnedByYou
 	if err != nil && !errors.As(err, &owned) {
-		t.Fatalf("create bucket %s: %v", name, err)
+		return "", fmt.Errorf("create bucket %s: %w", name, err)
 	}
-	return s.URL(name, "")
+	return s.URL(name, ""), nil
 }
 
 // URL returns the store URL of prefix in bucket, without creating it.
