@@ -150,3 +150,16 @@ func (c *countedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
 }
+
+// ReadFrom passes to the connection's own ReadFrom: net/http sends a
+// response body with it when the connection has one, and *net.TCPConn's
+// sends a file with sendfile(2), from the page cache to the socket.
+// Without it every segment was read into a 32 KiB buffer and written out
+// again, two copies through user space per byte: reel served 1 MiB
+// segments below nginx's rate (docs/benchmarks-play.md).
+func (c *countedConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +117,78 @@ func TestDirectCompleteOverTheLimitRealStore(t *testing.T) {
 	})
 	if err == nil {
 		t.Errorf("the original over the limit is still in the bucket")
+	}
+}
+
+// readFromConn is a net.Conn whose ReadFrom notes that it was used.
+type readFromConn struct {
+	net.Conn
+	used bool
+}
+
+func (c *readFromConn) ReadFrom(r io.Reader) (int64, error) {
+	c.used = true
+	return io.Copy(io.Discard, r)
+}
+
+// A connection the per-address cap counts still sends files with the
+// connection's own ReadFrom (sendfile(2) on a *net.TCPConn): net/http
+// only uses it when the connection it serves has one.
+func TestLimitListenerKeepsReadFrom(t *testing.T) {
+	inner := &readFromConn{}
+	c := &countedConn{Conn: inner, release: func() {}}
+	if n, err := c.ReadFrom(strings.NewReader("segment")); err != nil || n != 7 || !inner.used {
+		t.Fatalf("ReadFrom = %d, %v; passed on: %v", n, err, inner.used)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := LimitListener(ln, 4, nil)
+	defer limited.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := limited.Accept()
+		if err != nil {
+			close(accepted)
+			return
+		}
+		accepted <- c
+	}()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server := <-accepted
+	if server == nil {
+		t.Fatal("accept failed")
+	}
+	defer server.Close()
+	if _, ok := server.(io.ReaderFrom); !ok {
+		t.Fatalf("%T has no ReadFrom: net/http would copy files through a buffer", server)
+	}
+	// A file goes through whole, by the TCP connection's own ReadFrom.
+	want := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
+	path := filepath.Join(t.TempDir(), "seg.m4s")
+	if err := os.WriteFile(path, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(client, int64(len(want))))
+		got <- b
+	}()
+	if n, err := server.(io.ReaderFrom).ReadFrom(f); err != nil || n != int64(len(want)) {
+		t.Fatalf("ReadFrom = %d, %v", n, err)
+	}
+	if b := <-got; !bytes.Equal(b, want) {
+		t.Fatalf("client got %d bytes, not the file's %d", len(b), len(want))
 	}
 }
