@@ -21,7 +21,7 @@ func envDefaults(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		if given[f.Name] || err != nil {
 			return
 		}
-		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v, ok := lookup(name); ok {
 			if e := f.Value.Set(v); e != nil {
 				err = fmt.Errorf("%s=%q: %w", name, v, e)
@@ -29,6 +29,20 @@ func envDefaults(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 	})
 	return err
+}
+
+// envNames are the variables of flags not named REEL_<FLAG>.
+var envNames = map[string]string{
+	"key": "REEL_API_KEY", // reel upload's --key: the name says what it is
+}
+
+// envName is the environment variable of the flag called name:
+// REEL_MAX_UPLOAD_SIZE for --max-upload-size.
+func envName(name string) string {
+	if v, ok := envNames[name]; ok {
+		return v
+	}
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
 // byteSize is a flag value in bytes written as 1073741824, 512MiB, 50GiB,

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,18 +16,21 @@ import (
 	"reel/sqlstore"
 )
 
-// keysUsage describes reel keys.
-const keysUsage = `Usage:
-	reel keys create --name NAME --role admin|uploader|viewer [--data DIR] [--db FILE|URL]
-	reel keys list [--data DIR] [--db FILE|URL]
-	reel keys revoke [--data DIR] [--db FILE|URL] ID|NAME
+// keysSynopsis and keysAbout are reel keys' help.
+const (
+	keysSynopsis = `reel keys create --name NAME --role admin|uploader|viewer [--data DIR | --db FILE|URL]
+       reel keys list [--data DIR | --db FILE|URL]
+       reel keys revoke ID|NAME [--data DIR | --db FILE|URL]`
+	keysAbout = `Manages the API keys in the database of reel serve: run it with the same
+--data (or --db) as reel serve. It never creates a database: reel serve or
+reel migrate does.
 
 create prints the new key once, alone on its last line; reel keeps only
 its SHA-256. Send it as "Authorization: Bearer <key>", or sign in with it
 on the web page. Roles: admin may do everything; uploader may upload and
 manage its own videos; viewer may only read. revoke takes effect at once,
-also for the web page's sessions of the key.
-`
+also for the web page's sessions of the key.`
+)
 
 // KeysCommand manages API keys in the database of reel serve.
 type KeysCommand struct {
@@ -41,31 +45,24 @@ type KeysCommand struct {
 	Lookup func(string) (string, bool)
 }
 
-// Run runs `reel keys <action> ...` with args starting at the action.
+// Run runs `reel keys ACTION ...`; flags may come before or after the
+// action and its argument.
 func (c *KeysCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, keysUsage)
-		return flag.ErrHelp
-	}
-	action := args[0]
-	fs := flag.NewFlagSet("reel keys "+action, flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), keysUsage) }
-	fs.StringVar(&c.Data, "data", "./data", "data `dir` of reel serve")
+	cl := newCmdLine("reel keys", keysSynopsis, keysAbout)
+	cl.help = c.Out
+	fs := cl.FlagSet
+	fs.StringVar(&c.Data, "data", "./data", "data `dir` of reel serve (holds the default SQLite database)")
 	registerDBFlag(fs, &c.DB)
-	switch action {
-	case "create":
-		fs.StringVar(&c.Name, "name", "", "`name` of the key, such as the person or program holding it")
-		fs.StringVar(&c.Role, "role", "", "admin, uploader or viewer")
-	case "list", "revoke":
-	case "help", "-h", "--help":
-		fmt.Fprint(c.out(), keysUsage)
-		return nil
-	default:
-		return fmt.Errorf("unknown keys action %q\n\n%s", action, keysUsage)
-	}
-	if err := fs.Parse(args[1:]); err != nil {
+	fs.StringVar(&c.Name, "name", "", "create: `name` of the key, such as the person or program holding it")
+	fs.StringVar(&c.Role, "role", "", "create: `role` of the key: admin, uploader or viewer")
+	rest, err := cl.parse(args)
+	if err != nil {
 		return err
 	}
+	if len(rest) == 0 {
+		return &usageError{msg: "reel keys: name an action: create, list or revoke", hint: flagHint("reel keys")}
+	}
+	action, rest := rest[0], rest[1:]
 	lookup := c.Lookup
 	if lookup == nil {
 		lookup = os.LookupEnv
@@ -75,12 +72,19 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 	}
 	var target string
 	switch {
-	case action == "revoke" && fs.NArg() != 1:
-		return errors.New("reel keys revoke takes one key id or name")
+	case action == "help":
+		cl.printHelp(c.out())
+		return nil
+	case action != "create" && action != "list" && action != "revoke":
+		return &usageError{msg: fmt.Sprintf("reel keys: unknown action %q: create, list or revoke", action), hint: flagHint("reel keys")}
+	case action == "revoke" && len(rest) != 1:
+		return &usageError{msg: "reel keys revoke takes one key id or name", hint: flagHint("reel keys")}
 	case action == "revoke":
-		target = fs.Arg(0)
-	case fs.NArg() > 0:
-		return fmt.Errorf("reel keys %s takes no arguments, got %q", action, fs.Args())
+		target = rest[0]
+	case len(rest) > 0:
+		return &usageError{msg: fmt.Sprintf("reel keys %s takes no arguments, got %q", action, rest), hint: flagHint("reel keys")}
+	case action != "create" && (c.Name != "" || c.Role != ""):
+		return &usageError{msg: "reel keys: --name and --role are for create", hint: flagHint("reel keys")}
 	}
 	if action == "create" {
 		c.Name = strings.TrimSpace(c.Name)
@@ -90,6 +94,9 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 		if !reel.ValidRole(reel.Role(c.Role)) {
 			return errors.New("--role must be admin, uploader or viewer")
 		}
+	}
+	if err := existingDatabase(c.Data, c.DB); err != nil {
+		return err
 	}
 
 	db, err := openDatabase(ctx, c.Data, c.DB)
@@ -105,6 +112,29 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 		return c.list(ctx, store)
 	}
 	return c.revoke(ctx, store, target)
+}
+
+// existingDatabase checks that the SQLite database --data or --db names
+// exists, so that a command run in the wrong folder says so instead of
+// creating an empty database there. A PostgreSQL URL is checked by
+// connecting.
+func existingDatabase(data, dsn string) error {
+	path, flagName := filepath.Join(data, "reel.db"), "--data"
+	switch {
+	case dsn == "":
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path, flagName = strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//"), "--db"
+	case strings.Contains(dsn, "://"):
+		return nil
+	default:
+		path, flagName = dsn, "--db"
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no reel database at %s (from %s): run this where reel serve keeps its data, or pass --data DIR or --db FILE|URL naming reel serve's; reel migrate creates a new one", path, flagName)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 func (c *KeysCommand) out() io.Writer {
@@ -140,6 +170,17 @@ func (c *KeysCommand) list(ctx context.Context, store reel.KeyStore) error {
 
 func (c *KeysCommand) revoke(ctx context.Context, store reel.KeyStore, target string) error {
 	k, err := store.RevokeKey(ctx, target, time.Now())
+	if reel.ErrorCode(err) == reel.ENOTFOUND {
+		// The store looks names up among valid keys only: a name whose
+		// keys are all revoked is no unknown name.
+		if keys, lerr := store.Keys(ctx); lerr == nil {
+			for _, k := range keys {
+				if k.Name == target && k.Revoked() {
+					return fmt.Errorf("the key %s named %q was revoked already, at %s", k.ID, k.Name, keyTime(k.RevokedAt, "-"))
+				}
+			}
+		}
+	}
 	if err != nil {
 		return userError(err)
 	}

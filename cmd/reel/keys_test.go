@@ -18,8 +18,13 @@ import (
 )
 
 // keys runs `reel keys args...` on the data dir and returns its output.
+// The data dir's database is created first if missing, as reel serve or
+// reel migrate would: reel keys never creates one.
 func keys(t *testing.T, data string, args ...string) (string, error) {
 	t.Helper()
+	if _, err := os.Stat(filepath.Join(data, "reel.db")); err != nil {
+		migrate(t, "--data", data)
+	}
 	var out bytes.Buffer
 	cmd := &KeysCommand{Out: &out, Lookup: func(string) (string, bool) { return "", false }}
 	err := cmd.Run(context.Background(), append(append(args[:1:1], "--data", data), args[1:]...))
@@ -73,8 +78,13 @@ func TestKeysCommand(t *testing.T) {
 	if out, err := keys(t, data, "revoke", "alice"); err != nil || !strings.Contains(out, "Revoked uploader key") {
 		t.Errorf("keys revoke alice: %v %s", err, out)
 	}
-	if out, err := keys(t, data, "revoke", "alice"); err == nil {
-		t.Errorf("revoking alice twice succeeded: %s", out)
+	if out, err := keys(t, data, "revoke", "alice"); err == nil || !strings.Contains(err.Error(), "revoked already") {
+		t.Errorf("revoking alice twice by name: %v %s", err, out)
+	}
+	out, _ = keys(t, data, "list")
+	id := strings.Fields(out[strings.Index(out, "\n")+1:])[0]
+	if out, err := keys(t, data, "revoke", id); err == nil || !strings.Contains(err.Error(), "revoked already") {
+		t.Errorf("revoking alice twice by id %s: %v %s", id, err, out)
 	}
 	out, _ = keys(t, data, "list")
 	for _, line := range strings.Split(out, "\n") {
@@ -84,12 +94,49 @@ func TestKeysCommand(t *testing.T) {
 	}
 
 	// --db puts the database anywhere; the data dir is then not needed.
+	// reel keys does not create it: reel migrate (or serve) does.
 	db := filepath.Join(t.TempDir(), "elsewhere.db")
+	if _, err := keys(t, data, "create", "--db", db, "--name", "far", "--role", "viewer"); err == nil ||
+		!strings.Contains(err.Error(), "no reel database at "+db) {
+		t.Errorf("keys create on a missing --db: %v", err)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("keys created the missing --db %s", db)
+	}
+	migrate(t, "--db", "sqlite:"+db)
 	if _, err := keys(t, data, "create", "--db", db, "--name", "far", "--role", "viewer"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(db); err != nil {
-		t.Errorf("--db file: %v", err)
+}
+
+// migrate runs reel migrate with args.
+func migrate(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := &MigrateCommand{Out: io.Discard, Lookup: func(string) (string, bool) { return "", false }}
+	if err := cmd.Run(context.Background(), args); err != nil {
+		t.Fatalf("reel migrate %q: %v", args, err)
+	}
+}
+
+// TestKeysWithoutDatabase: reel keys run where no database is says so,
+// names the flags that point at one, and creates nothing.
+func TestKeysWithoutDatabase(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"list"},
+		{"create", "--name", "a", "--role", "admin"},
+		{"--data", filepath.Join(dir, "nothing"), "revoke", "a"},
+	} {
+		cmd := &KeysCommand{Out: io.Discard, Lookup: func(string) (string, bool) { return "", false }}
+		t.Chdir(dir)
+		err := cmd.Run(context.Background(), args)
+		if err == nil || !strings.Contains(err.Error(), "no reel database at") || !strings.Contains(err.Error(), "--data") ||
+			!strings.Contains(err.Error(), "--db") {
+			t.Errorf("keys %q: %v", args, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("keys created %v", entries)
 	}
 }
 

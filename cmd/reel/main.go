@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,34 +17,56 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "reel:", err)
-		}
-		os.Exit(1)
+	err := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// errUsageShown means the usage was printed for a command line that does
+// not run (reel alone): exit 2 with nothing more to say.
+var errUsageShown = errors.New("usage shown")
+
+// exitCode prints err, if any, and returns the exit status: 0 for success
+// and for help asked for, 2 for a command line that cannot run, 1 for a
+// failure.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsageShown):
+		return 2
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, err) // names its command already
+		return 2
 	}
+	fmt.Fprintln(stderr, "reel:", err)
+	return 1
 }
 
 const usage = `reel is a self-hosted video-on-demand server.
 
 Usage:
-	reel serve [flags]    run the server (reel serve -h lists the flags)
-	reel worker [flags]   run transcodes only, beside servers on the same database (reel worker -h)
-	reel keys ACTION      create, list or revoke API keys (reel keys -h)
-	reel migrate          bring the database's tables up to date and exit
-	reel upload FILE...   upload videos, resumably (reel upload -h lists the flags)
-	reel version          print the version
+	reel serve [flags]           run the server
+	reel worker [flags]          run transcodes only, beside servers on the same database
+	reel keys ACTION [flags]     create, list or revoke API keys
+	reel migrate [flags]         bring the database's tables up to date and exit
+	reel upload [flags] FILE|DIR...   upload videos, resumably, each once
+	reel version                 print the version and commit (also reel --version)
+
+"reel COMMAND -h" (or "reel help COMMAND") shows a command's flags, each
+with its REEL_* environment variable. Flags may follow the arguments.
 `
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; if
+// not, the version the Go toolchain recorded is shown.
 var version = "dev"
 
 // run dispatches to the subcommand named by args[0].
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, usage)
-		return flag.ErrHelp
+		return errUsageShown
 	}
 	switch args[0] {
 	case "serve":
@@ -68,12 +91,23 @@ func run(ctx context.Context, args []string) error {
 		return (&KeysCommand{}).Run(ctx, args[1:])
 	case "migrate":
 		return (&MigrateCommand{}).Run(ctx, args[1:])
-	case "version":
-		fmt.Println("reel", version)
+	case "version", "--version", "-version":
+		cl := newCmdLine("reel version", "reel version", "Prints reel's version and the commit it was built from.")
+		rest, err := cl.parse(args[1:])
+		if err != nil {
+			return err
+		}
+		if len(rest) > 0 {
+			return &usageError{msg: fmt.Sprintf("reel version takes no arguments, got %q", rest)}
+		}
+		fmt.Println(versionLine())
 		return nil
-	case "help", "-h", "--help":
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 && args[1] != "help" {
+			return run(ctx, []string{args[1], "-h"})
+		}
 		fmt.Print(usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+	return &usageError{msg: fmt.Sprintf("reel: unknown command %q", args[0]), hint: "reel -h lists the commands"}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,14 +23,17 @@ type MigrateCommand struct {
 
 // Run runs `reel migrate` with its flags.
 func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("reel migrate", flag.ContinueOnError)
+	cl := newCmdLine("reel migrate", "reel migrate [flags]", `Creates the database if it does not exist, brings reel's and River's tables
+up to date, and exits. reel serve and reel worker migrate at start too.`)
+	fs := cl.FlagSet
 	fs.StringVar(&c.Data, "data", "./data", "data `dir` of reel serve (holds the default SQLite database)")
 	registerDBFlag(fs, &c.DB)
-	if err := fs.Parse(args); err != nil {
+	rest, err := cl.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("reel migrate takes no arguments, got %q", fs.Args())
+	if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("reel migrate takes no arguments, got %q", rest), hint: flagHint("reel migrate")}
 	}
 	lookup := c.Lookup
 	if lookup == nil {

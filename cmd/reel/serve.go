@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -49,10 +48,16 @@ type ServeCommand struct {
 	Ready func(addr string)
 }
 
+// serveAbout is the help's description of reel serve.
+const serveAbout = `Runs the server: the API under /api/, signed HLS delivery under /play/,
+the web page, and (unless --workers 0) transcoding workers. With no flags
+it keeps everything in ./data: a SQLite database, originals and outputs.`
+
 // ParseFlags reads flags, then REEL_* variables for flags not given, then
 // validates.
 func (c *ServeCommand) ParseFlags(args []string) error {
-	fs := flag.NewFlagSet("reel serve", flag.ContinueOnError)
+	cl := newCmdLine("reel serve", "reel serve [flags]", serveAbout)
+	fs := cl.FlagSet
 	c.coreFlags.register(fs)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen `address`")
 	c.CacheSize = 10 << 30
@@ -67,11 +72,12 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.StringVar(&c.PublicURL, "public-url", "", "base `URL` of playback links (default: the request's host)")
 	fs.IntVar(&c.Workers, "workers", max(1, runtime.NumCPU()/2), "transcodes running at once in this process (0: none, reel worker runs them)")
 	c.Access.register(fs)
-	if err := fs.Parse(args); err != nil {
+	rest, err := cl.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("reel serve takes no arguments, got %q", fs.Args())
+	if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("reel serve takes no arguments, got %q", rest), hint: flagHint("reel serve")}
 	}
 	lookup := c.Lookup
 	if lookup == nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -29,14 +28,18 @@ type WorkerCommand struct {
 // ParseFlags reads flags, then REEL_* variables for flags not given, then
 // validates.
 func (c *WorkerCommand) ParseFlags(args []string) error {
-	fs := flag.NewFlagSet("reel worker", flag.ContinueOnError)
+	cl := newCmdLine("reel worker", "reel worker [flags]", `Runs transcodes, webhook deliveries and the periodic jobs, with no HTTP API,
+beside any number of reel serve and reel worker processes on the same
+database (--db) and stores (--originals, --outputs).`)
+	fs := cl.FlagSet
 	c.coreFlags.register(fs)
 	fs.IntVar(&c.Concurrency, "concurrency", max(1, runtime.NumCPU()/2), "transcodes running at once in this process")
-	if err := fs.Parse(args); err != nil {
+	rest, err := cl.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("reel worker takes no arguments, got %q", fs.Args())
+	if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("reel worker takes no arguments, got %q", rest), hint: flagHint("reel worker")}
 	}
 	lookup := c.Lookup
 	if lookup == nil {
