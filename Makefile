@@ -10,13 +10,19 @@ include ui.mk
 
 .PHONY: run build test check deps test-deps bench bench-quick bench-deps fuzz clean
 
-## run: install what is missing, build, and start `reel serve` on ./data
+## run: install what is missing, build, and start `reel serve` on ./data.
+## Settings come from REEL_* variables (make run REEL_ADDR=127.0.0.1:9000)
+## or flags in ARGS (make run ARGS="--workers 0 --log-level debug").
 run: deps build
-	./$(BIN) serve
+	./$(BIN) serve $(ARGS)
+
+# The commit `reel version` names when Go records none (a git worktree,
+# GOFLAGS=-buildvcs=false), with -dirty for uncommitted changes.
+COMMIT = $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 ## build: the reel binary in bin/, with the web page embedded
 build: ui
-	$(GO) build -o $(BIN) ./cmd/reel
+	$(GO) build -ldflags "-X main.commit=$(COMMIT)" -o $(BIN) ./cmd/reel
 
 ## deps: ffmpeg and ffprobe from Debian, when missing
 deps:

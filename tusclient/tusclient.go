@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"reel/api"
 )
@@ -41,6 +42,9 @@ type StatusError struct {
 	URL    string
 	Status int
 	Body   string // the start of the body, for the message
+	// RetryAfter is the wait the server asked for with Retry-After (429,
+	// 503), 0 if none.
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string {
@@ -98,7 +102,26 @@ func statusError(resp *http.Response) error {
 	if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
 		body = e.Error.Message
 	}
-	return &StatusError{Method: resp.Request.Method, URL: resp.Request.URL.String(), Status: resp.StatusCode, Body: body}
+	return &StatusError{Method: resp.Request.Method, URL: resp.Request.URL.String(), Status: resp.StatusCode, Body: body,
+		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), 24*time.Hour)
+	}
+	return 0
 }
 
 // EncodeMetadata spells metadata as the Upload-Metadata header wants it:

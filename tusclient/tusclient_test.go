@@ -346,3 +346,77 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A 429's Retry-After is the wait before the retry, on PATCH and on POST,
+// and 429s do not use up the retries meant for failures: twelve in a row
+// pass where MaxRetries is 2.
+func TestRateLimitedRetryAfter(t *testing.T) {
+	srv, hs := newTusServer(t)
+	limited := map[string]int{http.MethodPost: 12, http.MethodPatch: 12}
+	srv.fault = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		if limited[r.Method] == 0 {
+			return false
+		}
+		limited[r.Method]--
+		w.Header().Set("Retry-After", "0")
+		if r.Method == http.MethodPost {
+			w.Header().Set("Retry-After", "1")
+		}
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	}
+	var waits []time.Duration
+	u := &Uploader{Client: &Client{Endpoint: hs.URL + "/files/"}, Backoff: fast, MaxRetries: 2,
+		Retrying: func(_ error, d time.Duration) { waits = append(waits, d) }}
+	limited[http.MethodPost] = 1 // one 429 of 1 s is enough to check the wait
+	loc, err := u.Create(context.Background(), 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 1 || waits[0] != time.Second {
+		t.Errorf("POST waits %v, want the 1 s of Retry-After", waits)
+	}
+	waits = nil
+	src := random(t, 100)
+	if err := u.Resume(context.Background(), loc, bytes.NewReader(src), 100); err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 12 || !bytes.Equal(srv.data("u1"), src) {
+		t.Errorf("%d waits (%v), stored %d bytes", len(waits), waits, len(srv.data("u1")))
+	}
+	if srv.count("POST") != 2 {
+		t.Errorf("%d POSTs, want 2", srv.count("POST"))
+	}
+}
+
+// Create retries only what proves no upload was made: after a 500 the
+// upload may exist, and a retry could make a second video.
+func TestCreateDoesNotRetryFailures(t *testing.T) {
+	srv, hs := newTusServer(t)
+	srv.fault = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		w.WriteHeader(http.StatusInternalServerError)
+		return true
+	}
+	u := &Uploader{Client: &Client{Endpoint: hs.URL + "/files/"}, Backoff: fast}
+	if _, err := u.Create(context.Background(), 100, nil); err == nil {
+		t.Fatal("created")
+	}
+	if srv.count("POST") != 1 {
+		t.Errorf("a 500 after which the upload may exist was retried: %d POSTs", srv.count("POST"))
+	}
+}
+
+func TestRetryAfterHeader(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for v, want := range map[string]time.Duration{
+		"": 0, "7": 7 * time.Second, "-3": 0, "soon": 0, "99999999": 24 * time.Hour,
+		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
+		now.Add(-time.Hour).Format(http.TimeFormat):       0,
+	} {
+		if got := retryAfter(v, now); got != want {
+			t.Errorf("retryAfter(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -5,12 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 )
 
 // DefaultChunkSize is the size of one PATCH when Uploader.ChunkSize is 0.
-const DefaultChunkSize = 64 << 20
+// The server keeps only the PATCHes it answered (each checked whole
+// against its checksum), so a client killed mid-chunk sends up to one
+// chunk again: 8 MiB bounds that, and is one part of reel's S3 originals
+// store by default, so each PATCH completes a part with no tail kept.
+const DefaultChunkSize = 8 << 20
+
+// maxRateLimited is how many 429 answers in a row end an upload.
+const maxRateLimited = 100
 
 // Uploader sends a file to an upload, chunk by chunk, retrying from the
 // server's offset.
@@ -19,7 +27,9 @@ type Uploader struct {
 	// ChunkSize is the most bytes one PATCH carries; 0 means DefaultChunkSize.
 	ChunkSize int64
 	// MaxRetries is how many failures in a row, with no chunk accepted in
-	// between, end the upload; 0 means 10.
+	// between, end the upload; 0 means 10. 429 answers are not failures:
+	// the wait their Retry-After asks for is kept, and 100 in a row end
+	// the upload.
 	MaxRetries int
 	// Backoff is the wait before the nth retry in a row (n from 1); nil
 	// means 1s doubling up to 30s.
@@ -71,21 +81,13 @@ func (u *Uploader) Resume(ctx context.Context, uploadURL string, src io.ReaderAt
 	if chunk <= 0 {
 		chunk = DefaultChunkSize
 	}
-	maxRetries := u.MaxRetries
-	if maxRetries <= 0 {
-		maxRetries = 10
-	}
-	backoff := u.Backoff
-	if backoff == nil {
-		backoff = Backoff
-	}
 	progress := u.Progress
 	if progress == nil {
 		progress = func(int64) {}
 	}
 
 	offset := int64(-1) // unknown: ask the server
-	failures := 0
+	r := u.retrier()
 	for {
 		var err error
 		if offset < 0 {
@@ -112,7 +114,8 @@ func (u *Uploader) Resume(ctx context.Context, uploadURL string, src io.ReaderAt
 			var next int64
 			next, err = u.Client.Patch(ctx, uploadURL, readerAt{src}, from, n, func(sent int64) { progress(from + sent) })
 			if err == nil {
-				offset, failures = next, 0
+				offset = next
+				r.reset()
 				progress(offset)
 				continue
 			}
@@ -121,19 +124,97 @@ func (u *Uploader) Resume(ctx context.Context, uploadURL string, src io.ReaderAt
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		failures++
-		if !Temporary(err) || failures > maxRetries {
+		if err := r.wait(ctx, err, Temporary); err != nil {
 			return err
 		}
-		wait := backoff(failures)
-		if u.Retrying != nil {
-			u.Retrying(err, wait)
+	}
+}
+
+// Create creates an upload of size bytes as Client.Create does, retrying
+// while the server refuses for now: 429 after its Retry-After, 502, 503
+// and 504 with backoff, and connections refused. Other failures are not
+// retried: the server may have created the upload, and a second POST
+// would make a second video.
+func (u *Uploader) Create(ctx context.Context, size int64, meta map[string]string) (string, error) {
+	r := u.retrier()
+	for {
+		loc, err := u.Client.Create(ctx, size, meta)
+		if err == nil || ctx.Err() != nil {
+			return loc, err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		if err := r.wait(ctx, err, notCreated); err != nil {
+			return "", err
 		}
+	}
+}
+
+// notCreated reports whether err proves the server created no upload.
+func notCreated(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		switch se.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// retrier counts failures in a row and waits before each retry.
+type retrier struct {
+	u                 *Uploader
+	failures, limited int
+}
+
+func (u *Uploader) retrier() *retrier { return &retrier{u: u} }
+
+// reset starts the counts over after a success.
+func (r *retrier) reset() { r.failures, r.limited = 0, 0 }
+
+// wait returns err if it is not to be retried (retryable says which are,
+// besides 429), else waits before the retry: a 429's Retry-After (its own
+// count, so a busy server's limits never use up the retries meant for
+// failures), else the backoff, or a longer Retry-After of a 503.
+func (r *retrier) wait(ctx context.Context, err error, retryable func(error) bool) error {
+	u := r.u
+	backoff := u.Backoff
+	if backoff == nil {
+		backoff = Backoff
+	}
+	maxRetries := u.MaxRetries
+	if maxRetries <= 0 {
+		maxRetries = 10
+	}
+	var se *StatusError
+	isStatus := errors.As(err, &se)
+	var wait time.Duration
+	if isStatus && se.Status == http.StatusTooManyRequests {
+		if r.limited++; r.limited > maxRateLimited {
+			return err
+		}
+		wait = se.RetryAfter
+		if wait <= 0 {
+			wait = backoff(r.limited)
+		}
+	} else {
+		if r.failures++; !retryable(err) || r.failures > maxRetries {
+			return err
+		}
+		wait = backoff(r.failures)
+		if isStatus && se.RetryAfter > wait {
+			wait = se.RetryAfter
+		}
+	}
+	if u.Retrying != nil {
+		u.Retrying(err, wait)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+		return nil
 	}
 }
 

@@ -233,22 +233,30 @@ func fmtByteSize(n int64) string {
 	return fmt.Sprintf("%dB", n)
 }
 
-// versionLine says which reel this is: the version set at build time, or
-// the module's version, and the commit it was built from, as the Go
-// toolchain recorded them in the binary.
+// versionLine says which reel this is (describeVersion) from what the Go
+// toolchain recorded in the binary.
 func versionLine() string {
-	v := version
-	var commit, when, goVersion string
+	bi, _ := debug.ReadBuildInfo()
+	return describeVersion(version, commit, bi)
+}
+
+// describeVersion names the version set at build time, or else the
+// module's version, and the commit the binary was built from: vcs.revision
+// as the Go toolchain records it, or else the commit set at build time
+// (`make build` sets it, for builds where Go records none: a git worktree,
+// GOFLAGS=-buildvcs=false).
+func describeVersion(ver, setCommit string, bi *debug.BuildInfo) string {
+	var rev, when, goVersion string
 	modified := false
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v == "dev" && bi.Main.Version != "" {
-			v = bi.Main.Version
+	if bi != nil {
+		if ver == "dev" && bi.Main.Version != "" {
+			ver = bi.Main.Version
 		}
 		goVersion = bi.GoVersion
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				commit = s.Value
+				rev = s.Value
 			case "vcs.time":
 				when = s.Value
 			case "vcs.modified":
@@ -256,9 +264,12 @@ func versionLine() string {
 			}
 		}
 	}
-	line := "reel " + v
-	if commit != "" {
-		line += " commit " + commit
+	if rev == "" {
+		rev, modified = strings.CutSuffix(setCommit, "-dirty")
+	}
+	line := "reel " + ver
+	if rev != "" {
+		line += " commit " + rev
 		if when != "" {
 			line += " (" + when + ")"
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -108,7 +109,12 @@ func buildReel(t *testing.T) string {
 		t.Skip("ffmpeg not installed")
 	}
 	bin := filepath.Join(t.TempDir(), "reel")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	args := []string{"build", "-o", bin}
+	if commit, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		// As make build does, for reel version.
+		args = append(args, "-ldflags", "-X main.commit="+strings.TrimSpace(string(commit)))
+	}
+	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	return bin

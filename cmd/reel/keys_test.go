@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 // reel migrate would: reel keys never creates one.
 func keys(t *testing.T, data string, args ...string) (string, error) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(data, "reel.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(data, "reel.db")); err != nil && !slices.Contains(args, "--db") {
 		migrate(t, "--data", data)
 	}
 	var out bytes.Buffer

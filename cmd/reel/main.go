@@ -62,6 +62,10 @@ with its REEL_* environment variable. Flags may follow the arguments.
 // not, the version the Go toolchain recorded is shown.
 var version = "dev"
 
+// commit is set at build time with -ldflags "-X main.commit=..." (`make
+// build` does), for builds where the Go toolchain records no commit.
+var commit = ""
+
 // run dispatches to the subcommand named by args[0].
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {

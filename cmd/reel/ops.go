@@ -8,13 +8,25 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"reel/health"
 )
+
+// listenError explains a listener that could not start, naming the flag
+// (and its variable) that moves it: a port in use is the usual case, with
+// a second reel, or another program, on it.
+func listenError(err error, addr, flagName string) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is already in use: stop the program listening there, or choose another address with --%s (or %s)", addr, flagName, envName(flagName))
+	}
+	return fmt.Errorf("listen on %s (--%s): %w", addr, flagName, err)
+}
 
 // serveOps starts the operator's listener on addr, if set, and returns
 // its address and the func that stops it.
@@ -24,7 +36,7 @@ func serveOps(addr string, p *parts) (string, func(context.Context), error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", nil, err
+		return "", nil, listenError(err, addr, "metrics-addr")
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", p.metrics.Handler())

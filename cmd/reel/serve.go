@@ -131,7 +131,7 @@ func (c *ServeCommand) Run(ctx context.Context) error {
 	// first, then build the server with its access settings complete.
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
-		return err
+		return listenError(err, c.Addr, "addr")
 	}
 	open, err := secureByDefault(ctx, p.videos, ln.Addr(), keysFlag(c.Data, c.DB), log)
 	if err != nil {

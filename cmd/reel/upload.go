@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"mime"
@@ -14,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"text/tabwriter"
 	"time"
 
 	"reel"
@@ -23,23 +20,26 @@ import (
 )
 
 // UploadCommand uploads files to a reel server with tus resumable
-// uploads. An upload cut off (network, ^C, kill -9) continues where the
-// server stopped when the same command runs again: each file's upload URL
-// is kept in a state file keyed by server, absolute path, size and
-// modification time.
+// uploads, each file once. Each file's upload is kept in a state file
+// keyed by server, absolute path, size and modification time: an upload
+// cut off (network, ^C, kill -9) continues where the server stopped when
+// the same command runs again, and a finished one is not sent again
+// unless Again.
 type UploadCommand struct {
 	Server    string
 	Key       string
 	Title     string
 	ChunkSize byteSize
 	Wait      bool
+	Again     bool
 	StateDir  string
-	Files     []string
+	// Files are the files and folders named on the command line.
+	Files []string
 
 	// Lookup reads the environment; nil means os.LookupEnv.
 	Lookup func(string) (string, bool)
-	// Stdout gets the ids and playback URLs, Stderr progress; nil means
-	// os.Stdout and os.Stderr.
+	// Stdout gets the ids and playback URLs, Stderr progress and the
+	// summary; nil means os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
 	// PollInterval is the wait between status checks with --wait.
 	PollInterval time.Duration
@@ -47,41 +47,50 @@ type UploadCommand struct {
 	Backoff func(n int) time.Duration
 }
 
-// ParseFlags reads flags, then REEL_SERVER and REEL_API_KEY for flags not
-// given, then validates.
+// uploadAbout is the help's description of reel upload.
+const uploadAbout = `Uploads videos with tus resumable uploads and prints each one's video id
+on stdout; progress and a summary table go to stderr. A folder stands for
+the video files in it and its subfolders (by extension: .mp4, .mov, .mkv,
+.webm, ...; hidden ones skipped); a file named on its own is sent whatever
+its extension. Each video's title is its file name without the extension.
+
+Each file is uploaded once: finished uploads are remembered by server,
+path, size and modification time in --state, and a rerun reports them as
+already uploaded (--again uploads them anew). An upload stopped by ^C, a
+kill or a lost network continues where the server stopped when the same
+command runs again, sending at most one --chunk-size again. When the
+server limits requests (429), reel upload waits as long as it asks.
+The exit status is 1 only if a file failed.`
+
+// ParseFlags reads flags, then REEL_* variables for flags not given, then
+// validates.
 func (c *UploadCommand) ParseFlags(args []string) error {
-	fs := flag.NewFlagSet("reel upload", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: reel upload [flags] FILE...\n\nUploads videos (resumable: run it again to continue) and prints their ids.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&c.Server, "server", "http://127.0.0.1:8080", "reel's base `URL` (env REEL_SERVER)")
-	fs.StringVar(&c.Key, "key", "", "API `key`, sent as Authorization: Bearer (env REEL_API_KEY)")
-	fs.StringVar(&c.Title, "title", "", "title of the video(s) (default: the file name)")
-	c.ChunkSize = 64 << 20
-	fs.Var(&c.ChunkSize, "chunk-size", "bytes per PATCH request, each checked with its sha256")
+	cl := newCmdLine("reel upload", "reel upload [flags] FILE|DIR...", uploadAbout)
+	fs := cl.FlagSet
+	fs.StringVar(&c.Server, "server", "http://127.0.0.1:8080", "reel's base `URL`")
+	fs.StringVar(&c.Key, "key", "", "API `key`, sent as Authorization: Bearer")
+	fs.StringVar(&c.Title, "title", "", "the video's `title`, for a single file (default: the file name without its extension)")
+	c.ChunkSize = tusclient.DefaultChunkSize
+	fs.Var(&c.ChunkSize, "chunk-size", "bytes per PATCH request, each checked with its sha256: the most a killed run sends again")
 	fs.BoolVar(&c.Wait, "wait", false, "wait until transcoded and print the playback URL")
-	fs.StringVar(&c.StateDir, "state", "", "`dir` remembering unfinished uploads (default: the user cache dir/reel)")
-	if err := fs.Parse(args); err != nil {
+	fs.BoolVar(&c.Again, "again", false, "upload files again that were uploaded already")
+	fs.StringVar(&c.StateDir, "state", "", "`dir` remembering unfinished and finished uploads (default: the user cache dir/reel)")
+	rest, err := cl.parse(args)
+	if err != nil {
 		return err
 	}
-	c.Files = fs.Args()
+	c.Files = rest
 	lookup := c.Lookup
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if v, ok := lookup("REEL_SERVER"); ok && !given["server"] {
-		c.Server = v
-	}
-	if v, ok := lookup("REEL_API_KEY"); ok && !given["key"] {
-		c.Key = v
+	if err := envDefaults(fs, lookup); err != nil {
+		return err
 	}
 	c.Server = strings.TrimSuffix(c.Server, "/")
 	switch {
 	case len(c.Files) == 0:
-		return errors.New("reel upload: name at least one file")
+		return &usageError{msg: "reel upload: name at least one file or folder", hint: flagHint("reel upload")}
 	case !strings.HasPrefix(c.Server, "http://") && !strings.HasPrefix(c.Server, "https://"):
 		return fmt.Errorf("--server %q must start with http:// or https://", c.Server)
 	case c.ChunkSize < 1<<10:
@@ -97,9 +106,29 @@ func (c *UploadCommand) ParseFlags(args []string) error {
 	return nil
 }
 
+// Outcomes of one file, in the summary.
+const (
+	outcomeUploaded = "uploaded"
+	outcomeResumed  = "uploaded (resumed)"
+	outcomeAlready  = "already uploaded"
+	outcomeFailed   = "failed"
+)
+
+// uploadResult is what became of one file.
+type uploadResult struct {
+	path    string
+	size    int64 // -1 if unknown
+	outcome string
+	id      string
+	err     error
+	// transcode is the video's end with --wait: "ready" or the failure.
+	transcode string
+}
+
 // Run uploads every file, printing each video's id once its upload is
 // complete, then with Wait follows each transcode and prints its playback
-// URL. A file that fails does not stop the others; the error names them.
+// URL, then a summary. A file that fails does not stop the others; the
+// error counts them.
 func (c *UploadCommand) Run(ctx context.Context) error {
 	stdout, stderr := c.Stdout, c.Stderr
 	if stdout == nil {
@@ -108,112 +137,163 @@ func (c *UploadCommand) Run(ctx context.Context) error {
 	if stderr == nil {
 		stderr = os.Stderr
 	}
+	files, results := expandUploadArgs(c.Files)
+	if c.Title != "" && len(files)+len(results) > 1 {
+		return &usageError{msg: fmt.Sprintf("reel upload: --title names one video, and %d files are named; without it each video is titled after its file", len(files)+len(results)), hint: flagHint("reel upload")}
+	}
 	header := http.Header{}
 	if c.Key != "" {
 		header.Set("Authorization", "Bearer "+c.Key)
 	}
 	client := &tusclient.Client{Endpoint: c.Server + "/api/uploads/", Header: header}
 
-	var ids []string
-	var failed []string
-	for _, path := range c.Files {
-		id, err := c.upload(ctx, client, path, stderr)
+	for _, r := range results {
+		fmt.Fprintf(stderr, "reel: %s: %v\n", r.path, r.err)
+	}
+	for _, path := range files {
+		r := c.upload(ctx, client, path, stderr)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: stopped; run the same command again to resume", path)
 		}
-		if err != nil {
-			fmt.Fprintf(stderr, "reel: %s: %v\n", path, err)
-			failed = append(failed, path)
-			continue
+		if r.err != nil {
+			fmt.Fprintf(stderr, "reel: %s: %v\n", path, r.err)
+		} else {
+			fmt.Fprintln(stdout, r.id)
 		}
-		fmt.Fprintln(stdout, id)
-		ids = append(ids, id)
+		results = append(results, r)
 	}
 	if c.Wait {
-		for _, id := range ids {
-			url, err := c.waitReady(ctx, header, id, stderr)
-			if err != nil {
-				fmt.Fprintf(stderr, "reel: video %s: %v\n", id, err)
-				failed = append(failed, id)
+		for i := range results {
+			r := &results[i]
+			if r.id == "" {
 				continue
 			}
+			url, err := c.waitReady(ctx, header, r.id, stderr)
+			if ctx.Err() != nil {
+				return fmt.Errorf("stopped waiting for the transcodes: %w", ctx.Err())
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "reel: video %s: %v\n", r.id, err)
+				r.transcode, r.err = "failed", err
+				continue
+			}
+			r.transcode = "ready"
 			fmt.Fprintln(stdout, url)
 		}
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("failed: %s", strings.Join(failed, ", "))
+	failed := printSummary(stderr, results, c.Wait)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files failed", failed, len(results))
 	}
 	return nil
 }
 
-// uploadState is what the state file remembers of one unfinished upload.
-type uploadState struct {
-	Server    string    `json:"server"`
-	Path      string    `json:"path"`
-	Size      int64     `json:"size"`
-	ModTime   time.Time `json:"mtime"`
-	UploadURL string    `json:"upload_url"`
-	CreatedAt time.Time `json:"created_at"`
+// printSummary writes a table of what became of each file and returns
+// how many failed.
+func printSummary(w io.Writer, results []uploadResult, wait bool) int {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := "FILE\tSIZE\tRESULT\tVIDEO"
+	if wait {
+		head += "\tTRANSCODE"
+	}
+	fmt.Fprintln(tw, head)
+	counts := map[string]int{}
+	failed := 0
+	for _, r := range results {
+		size, id := "-", r.id
+		if r.size >= 0 {
+			size = fmtSize(r.size)
+		}
+		if id == "" {
+			id = "-"
+		}
+		outcome := r.outcome
+		if r.outcome == outcomeFailed {
+			outcome = "failed: " + oneLine(r.err)
+		}
+		counts[r.outcome]++
+		if r.err != nil {
+			failed++
+		}
+		line := fmt.Sprintf("%s\t%s\t%s\t%s", r.path, size, outcome, id)
+		if wait {
+			tc := r.transcode
+			if tc == "failed" {
+				tc = "failed: " + oneLine(r.err)
+			} else if tc == "" {
+				tc = "-"
+			}
+			line += "\t" + tc
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	var parts []string
+	for _, o := range []string{outcomeUploaded, outcomeResumed, outcomeAlready, outcomeFailed} {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	noun := "files"
+	if len(results) == 1 {
+		noun = "file"
+	}
+	fmt.Fprintf(w, "%d %s: %s.\n", len(results), noun, strings.Join(parts, ", "))
+	return failed
 }
 
-// stateFile names the state file of a file as it is now: a changed file
-// (size or mtime) or another server starts a new upload.
-func (c *UploadCommand) stateFile(abs string, fi os.FileInfo) string {
-	key := fmt.Sprintf("%s\n%s\n%d\n%d", c.Server, abs, fi.Size(), fi.ModTime().UnixNano())
-	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(c.StateDir, "upload-"+hex.EncodeToString(sum[:12])+".json")
+// oneLine keeps an error's message on one line of the table.
+func oneLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-func readState(path string) (*uploadState, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
+// videoTitle is the title a file's video gets by default: its name
+// without the extension.
+func videoTitle(path string) string {
+	base := filepath.Base(path)
+	if t := strings.TrimSuffix(base, filepath.Ext(base)); strings.TrimSpace(t) != "" {
+		return t
 	}
-	var st uploadState
-	if err := json.Unmarshal(b, &st); err != nil || st.UploadURL == "" {
-		return nil, nil // a torn or foreign file: start over
-	}
-	return &st, nil
+	return base
 }
 
-// writeState writes st atomically: a crash leaves the old file or the new.
-func writeState(path string, st *uploadState) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// upload sends one file, resuming a remembered upload, and returns the
-// video's id.
-func (c *UploadCommand) upload(ctx context.Context, client *tusclient.Client, path string, stderr io.Writer) (string, error) {
+// upload sends one file, resuming a remembered unfinished upload, or
+// reports a finished one, and says what became of it.
+func (c *UploadCommand) upload(ctx context.Context, client *tusclient.Client, path string, stderr io.Writer) uploadResult {
+	res := uploadResult{path: path, size: -1, outcome: outcomeFailed}
+	fail := func(err error) uploadResult { res.err = err; return res }
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	f, err := os.Open(abs)
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	if !fi.Mode().IsRegular() {
-		return "", errors.New("not a regular file")
+		return fail(errors.New("not a regular file"))
 	}
+	res.size = fi.Size()
 	statePath := c.stateFile(abs, fi)
 	st, err := readState(statePath)
 	if err != nil {
-		return "", err
+		return fail(err)
+	}
+	if st != nil && !st.FinishedAt.IsZero() {
+		if !c.Again {
+			res.outcome, res.id = outcomeAlready, st.VideoID
+			fmt.Fprintf(stderr, "%s: already uploaded as video %s (--again uploads it anew)\n", path, st.VideoID)
+			return res
+		}
+		st = nil
 	}
 	bar := newProgressBar(stderr, filepath.Base(abs), fi.Size())
 	defer bar.done()
@@ -222,28 +302,36 @@ func (c *UploadCommand) upload(ctx context.Context, client *tusclient.Client, pa
 		Retrying: func(err error, wait time.Duration) {
 			bar.note(fmt.Sprintf("%v; retrying in %v", err, wait.Round(time.Millisecond)))
 		}}
+	done := func(outcome string) uploadResult {
+		st.VideoID, st.FinishedAt = videoID(st.UploadURL), time.Now().UTC()
+		if err := writeState(statePath, st); err != nil {
+			bar.note(fmt.Sprintf("cannot remember the finished upload (a rerun would send it again): %v", err))
+		}
+		res.outcome, res.id = outcome, st.VideoID
+		return res
+	}
 
 	if st != nil {
 		bar.note("resuming " + st.UploadURL)
 		err := up.Resume(ctx, st.UploadURL, f, fi.Size())
 		if err == nil {
-			os.Remove(statePath)
-			return videoID(st.UploadURL), nil
+			return done(outcomeResumed)
 		}
 		if !errors.Is(err, tusclient.ErrGone) {
-			return "", err
+			return fail(err)
 		}
 		bar.note("the server no longer has the unfinished upload: starting again")
 		os.Remove(statePath)
 	}
 
-	meta := map[string]string{"filename": filepath.Base(abs), "filetype": contentType(abs)}
-	if c.Title != "" {
-		meta["title"] = c.Title
+	title := c.Title
+	if title == "" {
+		title = videoTitle(abs)
 	}
-	loc, err := client.Create(ctx, fi.Size(), meta)
+	meta := map[string]string{"filename": filepath.Base(abs), "filetype": contentType(abs), "title": title}
+	loc, err := up.Create(ctx, fi.Size(), meta)
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	st = &uploadState{Server: c.Server, Path: abs, Size: fi.Size(), ModTime: fi.ModTime(), UploadURL: loc, CreatedAt: time.Now().UTC()}
 	if err := writeState(statePath, st); err != nil {
@@ -251,10 +339,9 @@ func (c *UploadCommand) upload(ctx context.Context, client *tusclient.Client, pa
 		bar.note(fmt.Sprintf("cannot remember the upload for resuming: %v", err))
 	}
 	if err := up.Resume(ctx, loc, f, fi.Size()); err != nil {
-		return "", err
+		return fail(err)
 	}
-	os.Remove(statePath)
-	return videoID(loc), nil
+	return done(outcomeUploaded)
 }
 
 // videoID is the last path element of an upload URL: reel's upload id is
@@ -356,140 +443,4 @@ func (e *httpError) Error() string {
 		return fmt.Sprintf("GET %s: %d %s", e.url, e.status, http.StatusText(e.status))
 	}
 	return fmt.Sprintf("GET %s: %d: %s", e.url, e.status, e.msg)
-}
-
-// progressBar draws an upload's progress on stderr: bytes, speed over the
-// last seconds, ETA. On a terminal it redraws one line; otherwise it
-// writes a line every few seconds, for logs.
-type progressBar struct {
-	w     io.Writer
-	name  string
-	total int64
-	tty   bool
-	now   func() time.Time
-
-	mu       sync.Mutex
-	cur      int64
-	samples  []sample // recent (time, offset), for the speed
-	drawn    time.Time
-	drawnOff int64
-	started  bool
-}
-
-type sample struct {
-	t   time.Time
-	off int64
-}
-
-func newProgressBar(w io.Writer, name string, total int64) *progressBar {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil {
-			tty = fi.Mode()&os.ModeCharDevice != 0
-		}
-	}
-	return &progressBar{w: w, name: name, total: total, tty: tty, now: time.Now}
-}
-
-// set records that off bytes are uploaded; it may go back after a retry.
-func (b *progressBar) set(off int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now()
-	if off < b.cur {
-		b.samples = nil // the speed of lost bytes means nothing
-	}
-	b.cur = off
-	b.samples = append(b.samples, sample{now, off})
-	for len(b.samples) > 2 && now.Sub(b.samples[0].t) > 5*time.Second {
-		b.samples = b.samples[1:]
-	}
-	every := 5 * time.Second
-	if b.tty {
-		every = 200 * time.Millisecond
-	}
-	if !b.started || now.Sub(b.drawn) >= every || off == b.total && b.drawnOff != off {
-		b.draw(now)
-	}
-}
-
-// speed is bytes per second over the recent samples.
-func (b *progressBar) speed() float64 {
-	if len(b.samples) < 2 {
-		return 0
-	}
-	first, last := b.samples[0], b.samples[len(b.samples)-1]
-	if d := last.t.Sub(first.t).Seconds(); d > 0 {
-		return float64(last.off-first.off) / d
-	}
-	return 0
-}
-
-func (b *progressBar) line() string {
-	pct := 100.0
-	if b.total > 0 {
-		pct = float64(b.cur) * 100 / float64(b.total)
-	}
-	const width = 24
-	fill := int(pct / 100 * width)
-	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-	speed := b.speed()
-	eta := "--:--"
-	if speed > 0 {
-		eta = fmtETA(time.Duration(float64(b.total-b.cur) / speed * float64(time.Second)))
-	}
-	return fmt.Sprintf("%s %5.1f%% [%s] %s / %s  %s/s  ETA %s",
-		b.name, pct, bar, fmtSize(b.cur), fmtSize(b.total), fmtSize(int64(speed)), eta)
-}
-
-func (b *progressBar) draw(now time.Time) {
-	b.started, b.drawn, b.drawnOff = true, now, b.cur
-	if b.tty {
-		fmt.Fprintf(b.w, "\r%s\x1b[K", b.line())
-	} else {
-		fmt.Fprintln(b.w, b.line())
-	}
-}
-
-// note prints a message above the bar.
-func (b *progressBar) note(msg string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.tty {
-		fmt.Fprintf(b.w, "\r\x1b[K%s: %s\n", b.name, msg)
-		if b.started {
-			fmt.Fprintf(b.w, "%s\x1b[K", b.line())
-		}
-		return
-	}
-	fmt.Fprintf(b.w, "%s: %s\n", b.name, msg)
-}
-
-// done ends the bar's line.
-func (b *progressBar) done() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.tty && b.started {
-		fmt.Fprintln(b.w)
-	}
-}
-
-func fmtSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	case n < 1<<30:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-}
-
-func fmtETA(d time.Duration) string {
-	s := int(d.Round(time.Second).Seconds())
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

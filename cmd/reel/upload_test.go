@@ -25,7 +25,7 @@ func TestUploadFlags(t *testing.T) {
 	if err := c.ParseFlags([]string{"--state", "/tmp/s", "a.mp4", "b.mp4"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Server != "http://example.com:9000" || c.Key != "from-env" || c.ChunkSize != 64<<20 || len(c.Files) != 2 {
+	if c.Server != "http://example.com:9000" || c.Key != "from-env" || c.ChunkSize != 8<<20 || len(c.Files) != 2 {
 		t.Errorf("from the environment: %+v", c)
 	}
 	c = &UploadCommand{Lookup: lookup}
@@ -38,7 +38,7 @@ func TestUploadFlags(t *testing.T) {
 	if !strings.HasSuffix(c.StateDir, "reel") {
 		t.Errorf("default state dir %q", c.StateDir)
 	}
-	for _, args := range [][]string{{}, {"--server", "ftp://x", "a"}, {"--chunk-size", "10", "a"}} {
+	for _, args := range [][]string{{}, {"--server", "ftp://x", "a"}, {"--chunk-size", "10", "a"}, {"a", "--nope"}} {
 		if err := (&UploadCommand{Lookup: lookup}).ParseFlags(args); err == nil {
 			t.Errorf("%q: no error", args)
 		}
@@ -216,8 +216,8 @@ func TestUploadCommandResumes(t *testing.T) {
 	if resp, _ := s.get(playURL); resp.StatusCode != http.StatusOK {
 		t.Errorf("printed playback URL: %d", resp.StatusCode)
 	}
-	if entries, _ := os.ReadDir(state); len(entries) != 0 {
-		t.Errorf("state of a finished upload kept: %v", entries)
+	if entries, _ := os.ReadDir(state); len(entries) != 1 {
+		t.Errorf("state dir holds %v, want the finished upload's record", entries)
 	}
 	for _, r := range proxy.requests {
 		if strings.Contains(r, " /api/") && !strings.HasSuffix(r, " Bearer secret") {
