@@ -53,9 +53,8 @@ const serveAbout = `Runs the server: the API under /api/, signed HLS delivery un
 the web page, and (unless --workers 0) transcoding workers. With no flags
 it keeps everything in ./data: a SQLite database, originals and outputs.`
 
-// ParseFlags reads flags, then REEL_* variables for flags not given, then
-// validates.
-func (c *ServeCommand) ParseFlags(args []string) error {
+// cmdLine returns reel serve's flags, bound to c's fields.
+func (c *ServeCommand) cmdLine() *cmdLine {
 	cl := newCmdLine("reel serve", "reel serve [flags]", serveAbout)
 	fs := cl.FlagSet
 	c.coreFlags.register(fs)
@@ -72,6 +71,14 @@ func (c *ServeCommand) ParseFlags(args []string) error {
 	fs.StringVar(&c.PublicURL, "public-url", "", "base `URL` of playback links (default: the request's host)")
 	fs.IntVar(&c.Workers, "workers", max(1, runtime.NumCPU()/2), "transcodes running at once in this process (0: none, reel worker runs them)")
 	c.Access.register(fs)
+	return cl
+}
+
+// ParseFlags reads flags, then REEL_* variables for flags not given, then
+// validates.
+func (c *ServeCommand) ParseFlags(args []string) error {
+	cl := c.cmdLine()
+	fs := cl.FlagSet
 	rest, err := cl.parse(args)
 	if err != nil {
 		return err

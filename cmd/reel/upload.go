@@ -62,9 +62,8 @@ command runs again, sending at most one --chunk-size again. When the
 server limits requests (429), reel upload waits as long as it asks.
 The exit status is 1 only if a file failed.`
 
-// ParseFlags reads flags, then REEL_* variables for flags not given, then
-// validates.
-func (c *UploadCommand) ParseFlags(args []string) error {
+// cmdLine returns reel upload's flags, bound to c's fields.
+func (c *UploadCommand) cmdLine() *cmdLine {
 	cl := newCmdLine("reel upload", "reel upload [flags] FILE|DIR...", uploadAbout)
 	fs := cl.FlagSet
 	fs.StringVar(&c.Server, "server", "http://127.0.0.1:8080", "reel's base `URL`")
@@ -75,6 +74,14 @@ func (c *UploadCommand) ParseFlags(args []string) error {
 	fs.BoolVar(&c.Wait, "wait", false, "wait until transcoded and print the playback URL")
 	fs.BoolVar(&c.Again, "again", false, "upload files again that were uploaded already")
 	fs.StringVar(&c.StateDir, "state", "", "`dir` remembering unfinished and finished uploads (default: the user cache dir/reel)")
+	return cl
+}
+
+// ParseFlags reads flags, then REEL_* variables for flags not given, then
+// validates.
+func (c *UploadCommand) ParseFlags(args []string) error {
+	cl := c.cmdLine()
+	fs := cl.FlagSet
 	rest, err := cl.parse(args)
 	if err != nil {
 		return err

@@ -25,15 +25,22 @@ type WorkerCommand struct {
 	Ready func()
 }
 
-// ParseFlags reads flags, then REEL_* variables for flags not given, then
-// validates.
-func (c *WorkerCommand) ParseFlags(args []string) error {
+// cmdLine returns reel worker's flags, bound to c's fields.
+func (c *WorkerCommand) cmdLine() *cmdLine {
 	cl := newCmdLine("reel worker", "reel worker [flags]", `Runs transcodes, webhook deliveries and the periodic jobs, with no HTTP API,
 beside any number of reel serve and reel worker processes on the same
 database (--db) and stores (--originals, --outputs).`)
 	fs := cl.FlagSet
 	c.coreFlags.register(fs)
 	fs.IntVar(&c.Concurrency, "concurrency", max(1, runtime.NumCPU()/2), "transcodes running at once in this process")
+	return cl
+}
+
+// ParseFlags reads flags, then REEL_* variables for flags not given, then
+// validates.
+func (c *WorkerCommand) ParseFlags(args []string) error {
+	cl := c.cmdLine()
+	fs := cl.FlagSet
 	rest, err := cl.parse(args)
 	if err != nil {
 		return err
