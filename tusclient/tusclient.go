@@ -3,8 +3,9 @@
 // POST, asks for its offset with HEAD and sends the bytes with PATCH, one
 // chunk per request, each with an Upload-Checksum (sha256) so that the
 // server stores only chunks that arrived whole. Uploader.Resume retries
-// after network errors and 5xx answers with backoff, always from the offset
-// the server reports, never from what the client believes it sent.
+// after network errors and 5xx answers with backoff, and after 429 when
+// the server's Retry-After says, always from the offset the server
+// reports, never from what the client believes it sent.
 package tusclient
 
 import (
