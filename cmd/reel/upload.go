@@ -226,6 +226,7 @@ func printSummary(w io.Writer, results []uploadResult, wait bool) int {
 		if wait {
 			tc := r.transcode
 			if tc == "failed" {
+				counts["transcode failed"]++
 				tc = "failed: " + oneLine(r.err)
 			} else if tc == "" {
 				tc = "-"
@@ -240,6 +241,9 @@ func printSummary(w io.Writer, results []uploadResult, wait bool) int {
 		if counts[o] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 		}
+	}
+	if counts["transcode failed"] > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed to transcode", counts["transcode failed"]))
 	}
 	noun := "files"
 	if len(results) == 1 {
