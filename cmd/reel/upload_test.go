@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -223,5 +224,23 @@ func TestUploadCommandResumes(t *testing.T) {
 		if strings.Contains(r, " /api/") && !strings.HasSuffix(r, " Bearer secret") {
 			t.Errorf("request without the key: %q", r)
 		}
+	}
+}
+
+func TestUploadSummary(t *testing.T) {
+	var out bytes.Buffer
+	failed := printSummary(&out, []uploadResult{
+		{path: "a.mp4", size: 2 << 20, outcome: outcomeUploaded, id: "aaaa", transcode: "ready"},
+		{path: "b.mov", size: 1 << 10, outcome: outcomeAlready, id: "bbbb", transcode: "failed", err: errors.New("transcoding failed: no video\nstream")},
+		{path: "c.mkv", size: -1, outcome: outcomeFailed, err: errors.New("open c.mkv: permission denied")},
+	}, true)
+	want := `FILE   SIZE     RESULT                                 VIDEO  TRANSCODE
+a.mp4  2.0 MiB  uploaded                               aaaa   ready
+b.mov  1.0 KiB  already uploaded                       bbbb   failed: transcoding failed: no video stream
+c.mkv  -        failed: open c.mkv: permission denied  -      -
+3 files: 1 uploaded, 1 already uploaded, 1 failed, 1 failed to transcode.
+`
+	if out.String() != want || failed != 2 {
+		t.Errorf("%d failed, table:\n%s\nwant:\n%s", failed, out.String(), want)
 	}
 }
