@@ -23,8 +23,12 @@ import (
 // reel migrate would: reel keys never creates one.
 func keys(t *testing.T, data string, args ...string) (string, error) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(data, "reel.db")); err != nil && !slices.Contains(args, "--db") {
-		migrate(t, "--data", data)
+	db := filepath.Join(data, "reel.db")
+	if i := slices.Index(args, "--db"); i >= 0 && i+1 < len(args) {
+		db = args[i+1]
+	}
+	if _, err := os.Stat(db); err != nil && !strings.Contains(db, "://") {
+		migrate(t, "--db", db)
 	}
 	var out bytes.Buffer
 	cmd := &KeysCommand{Out: &out, Lookup: func(string) (string, bool) { return "", false }}
@@ -97,7 +101,8 @@ func TestKeysCommand(t *testing.T) {
 	// --db puts the database anywhere; the data dir is then not needed.
 	// reel keys does not create it: reel migrate (or serve) does.
 	db := filepath.Join(t.TempDir(), "elsewhere.db")
-	if _, err := keys(t, data, "create", "--db", db, "--name", "far", "--role", "viewer"); err == nil ||
+	direct := &KeysCommand{Out: io.Discard, Lookup: func(string) (string, bool) { return "", false }}
+	if err := direct.Run(context.Background(), []string{"create", "--db", db, "--name", "far", "--role", "viewer"}); err == nil ||
 		!strings.Contains(err.Error(), "no reel database at "+db) {
 		t.Errorf("keys create on a missing --db: %v", err)
 	}
