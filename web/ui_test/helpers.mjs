@@ -59,6 +59,8 @@ export function makeNoise(dir, name, size) {
 export async function startReel(keys = { admin: 'admin' }) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-ui-'));
   const secrets = {};
+  // reel keys creates no database: reel migrate makes it first.
+  execFileSync(reelBin, ['migrate', '--data', data], { encoding: 'utf8' });
   for (const [name, role] of Object.entries(keys)) {
     const out = execFileSync(reelBin, ['keys', 'create', '--data', data, '--name', name, '--role', role], { encoding: 'utf8' });
     secrets[name] = out.trim().split('\n').pop();
