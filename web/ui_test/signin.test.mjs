@@ -33,6 +33,7 @@ function launch() {
 // returns its URL, the key and a stop function.
 async function startReel() {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-signin-'));
+  execFileSync(reelBin, ['migrate', '--data', data], { encoding: 'utf8' }); // reel keys creates no database
   const out = execFileSync(reelBin, ['keys', 'create', '--data', data, '--name', 'ui', '--role', 'uploader'], { encoding: 'utf8' });
   const key = out.trim().split('\n').pop();
   const proc = spawn(reelBin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
