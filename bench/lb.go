@@ -38,6 +38,10 @@ func runLB(ctx context.Context, b *B, d *Doc) error {
 		secs = 5 * time.Second
 	}
 	data := filepath.Join(b.Work, "data")
+	// reel keys creates no database: reel migrate makes it first.
+	if _, err := commandOutput(ctx, b.Reel, "migrate", "--data", data); err != nil {
+		return err
+	}
 	out, err := commandOutput(ctx, b.Reel, "keys", "create", "--data", data, "--name", "bench", "--role", "admin")
 	if err != nil {
 		return err
