@@ -58,6 +58,10 @@ type Video struct {
 	// with HLS AES-128: asked for at upload, or by reel serve --encrypt.
 	Encrypted bool
 
+	// Chunks is how many pieces the video was encoded in: 1 for a video
+	// transcoded whole, N for one split into N pieces (SplitTranscoder).
+	Chunks int
+
 	// Warnings is the media report: what probing found and what reel
 	// decided about it (no audio, rotation applied, HDR tone-mapped...).
 	Warnings []MediaWarning

@@ -1,6 +1,9 @@
 package reel
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // TranscodeRequest asks for one source to become an HLS ladder in a local
 // folder.
@@ -50,3 +53,70 @@ type TranscodeResult struct {
 type Transcoder interface {
 	Transcode(ctx context.Context, req TranscodeRequest) (*TranscodeResult, error)
 }
+
+// Piece is one time range of a split transcode, encoded by one job that
+// any worker may take: [Start, End) seconds of the source, on the
+// segment grid.
+type Piece struct {
+	Index int     `json:"index"` // from 0, in time order
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`  // the source's duration for the last
+	Last  bool    `json:"last"` // reads to the end of the source
+}
+
+// PieceRequest asks for one piece of a split transcode in a local folder.
+type PieceRequest struct {
+	Input     string // as TranscodeRequest.Input
+	OutputDir string // an empty local folder of the piece's own
+	Piece     Piece
+	// Threads, if positive, bounds the encoder's threads.
+	Threads int
+	// Progress, if set, is called with the fraction of the piece done.
+	Progress func(fraction float64)
+}
+
+// StitchRequest asks for the pieces of a split transcode, each encoded
+// into its own folder by TranscodePiece, to be joined into one output.
+type StitchRequest struct {
+	Input     string   // the source, for the poster
+	OutputDir string   // an empty local folder: receives what Transcode writes
+	Pieces    []Piece  // every piece, in order
+	Dirs      []string // the folder of each piece, in the same order
+}
+
+// SplitTranscoder is the optional capability of transcoders that can cut
+// a long source into pieces encoded apart, on any number of machines, and
+// join them without re-encoding into what Transcode would have written.
+// Every method plans from the source again: the plan is a pure function
+// of the source, so workers that never met agree on it.
+type SplitTranscoder interface {
+	Transcoder
+	// Split returns the pieces of the source, or nil when it should be
+	// transcoded whole (not longer than splitAbove, chunk 0, too short
+	// for two pieces, audio only), and the renditions it will have.
+	Split(ctx context.Context, input string, splitAbove, chunk time.Duration) ([]Piece, []Rendition, error)
+	// TranscodePiece encodes one piece, its segments ready to publish as
+	// they are (numbered and timed on the whole video's timeline).
+	TranscodePiece(ctx context.Context, req PieceRequest) error
+	// StitchPieces joins the pieces into req.OutputDir and finishes it as
+	// Transcode does: I-frame playlists, storyboard, poster, master last.
+	StitchPieces(ctx context.Context, req StitchRequest) (*TranscodeResult, error)
+}
+
+// PieceState is one piece of a split transcode as the database keeps it:
+// the pieces 0..N-1, and the stitch that joins them as piece N.
+type PieceState struct {
+	Piece
+	VideoID  string
+	Gen      int64  // the transcode job that split the video
+	Status   string // PieceQueued, PieceRunning or PieceDone
+	JobID    int64  // the job that runs it now
+	Attempts int    // how many times a worker started it
+}
+
+// The states of a piece.
+const (
+	PieceQueued  = "queued"
+	PieceRunning = "running"
+	PieceDone    = "done"
+)

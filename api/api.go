@@ -25,6 +25,7 @@ type Video struct {
 	Progress    float64             `json:"progress"`
 	Playable    bool                `json:"playable"`
 	Encrypted   bool                `json:"encrypted"`
+	Chunks      int                 `json:"chunks"`          // pieces it was encoded in: 1 when whole
 	Error       string              `json:"error,omitempty"` // why it failed, for the uploader
 	Warnings    []reel.MediaWarning `json:"warnings"`
 	Size        int64               `json:"size"`

@@ -11,7 +11,7 @@ import (
 // it is.
 func VideoOf(v *reel.Video) Video {
 	j := Video{
-		ID: v.ID, Title: v.Title, Description: v.Description, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable, Encrypted: v.Encrypted,
+		ID: v.ID, Title: v.Title, Description: v.Description, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable, Encrypted: v.Encrypted, Chunks: max(v.Chunks, 1),
 		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		Warnings: v.Warnings, Visibility: cmp.Or(v.Visibility, reel.DefaultVisibility), Owner: v.Owner,
 	}

@@ -39,26 +39,100 @@ func checkDir(dir string) error {
 // Stitch joins the pieces of a split transcode, encoded into dirs (one
 // per piece, in order) by EncodePiece, into one continuous rendition per
 // video rung in outDir/<rung>/, and the audio the first piece encoded into
-// outDir/audio/, without re-encoding: the segments are
-// moved (their numbers and fragment times already follow on, see
-// PieceArgs), the media playlists joined into one VOD playlist, whose
-// target duration holds the longest segment, and the storyboard's
-// thumbnails joined, each piece contributing those of its own time range.
-// It fails if the pieces do not join: an init segment that differs
-// between pieces (another encoder build), or segment numbers that do not
-// follow on.
+// outDir/audio/, without re-encoding: each piece is shifted (ShiftPiece),
+// then joined (Join). It fails if the pieces do not join: an init segment
+// that differs between pieces (another encoder build), or segment numbers
+// that do not follow on.
 func Stitch(outDir string, plan *Plan, pieces []Piece, dirs []string) error {
 	if len(pieces) != len(dirs) || len(pieces) == 0 {
 		return fmt.Errorf("stitch: %d pieces, %d folders", len(pieces), len(dirs))
 	}
+	for i, p := range pieces {
+		if err := ShiftPiece(dirs[i], plan, p); err != nil {
+			return err
+		}
+	}
+	return Join(outDir, plan, pieces, dirs)
+}
+
+// ShiftPiece readies the segments of piece, encoded into dir by
+// EncodePiece, for the joined timeline, in place: the muxer shifts a
+// stream whose first decode time is negative (by the B-frame delay: the
+// first frame's composition offset) so that it starts at 0, and shifts
+// the audio with it, as in a one-piece encode. A piece further in starts
+// past 0 and is not shifted: ShiftPiece shifts it by its own first
+// frame's offset, as the first piece was. Each piece's shift is its own,
+// so the worker that encoded a piece shifts it, and its segments can be
+// published as they are. Call it once per piece: it does not know
+// whether it ran before.
+func ShiftPiece(dir string, plan *Plan, piece Piece) error {
+	if piece.Start == 0 {
+		return nil // shifted by the muxer, as a one-piece encode
+	}
 	for _, r := range plan.Rungs {
-		if err := stitchRendition(outDir, r.Name, pieces, dirs); err != nil {
+		src := filepath.Join(dir, r.Name)
+		pl, tracks, err := readPiecePlaylist(src)
+		if err != nil {
+			return fmt.Errorf("shift %s of piece %d: %w", r.Name, piece.Index, err)
+		}
+		delta, err := delay(filepath.Join(src, path.Base(pl.Segments[0].URI)), tracks)
+		if err != nil {
+			return fmt.Errorf("shift %s of piece %d: %w", r.Name, piece.Index, err)
+		}
+		for _, s := range pl.Segments {
+			name := filepath.Join(src, path.Base(s.URI))
+			if err := shiftFile(name, delta); err != nil {
+				return fmt.Errorf("shift %s of piece %d: %w", r.Name, piece.Index, err)
+			}
+		}
+	}
+	return nil
+}
+
+// readPiecePlaylist reads the media playlist in dir and the tracks of its
+// init segment (one).
+func readPiecePlaylist(dir string) (*hls.MediaPlaylist, []hls.Track, error) {
+	data, err := os.ReadFile(filepath.Join(dir, reel.MediaPlaylist))
+	if err != nil {
+		return nil, nil, err
+	}
+	pl, err := hls.ParseMedia(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pl.Segments) == 0 || pl.Map == "" {
+		return nil, nil, hls.ErrNoSegments
+	}
+	init, err := os.ReadFile(filepath.Join(dir, path.Base(pl.Map)))
+	if err != nil {
+		return nil, nil, err
+	}
+	tracks, err := hls.ParseInit(init)
+	if err != nil {
+		return nil, nil, err
+	} else if len(tracks) != 1 {
+		return nil, nil, fmt.Errorf("%d tracks, want 1", len(tracks))
+	}
+	return pl, tracks, nil
+}
+
+// Join joins pieces shifted by ShiftPiece, in dirs, into outDir: the
+// segments are moved (their numbers and fragment times already follow
+// on), the media playlists joined into one VOD playlist, whose target
+// duration holds the longest segment, and the storyboard's thumbnails
+// joined, each piece contributing those of its own time range.
+func Join(outDir string, plan *Plan, pieces []Piece, dirs []string) error {
+	if len(pieces) != len(dirs) || len(pieces) == 0 {
+		return fmt.Errorf("stitch: %d pieces, %d folders", len(pieces), len(dirs))
+	}
+	for _, r := range plan.Rungs {
+		if err := stitchRendition(outDir, r.Name, dirs); err != nil {
 			return fmt.Errorf("stitch %s: %w", r.Name, err)
 		}
 	}
 	if plan.Audio != nil {
 		// The audio, whole, from the first piece's folder.
-		if err := stitchRendition(outDir, plan.Audio.Name, pieces[:1], dirs[:1]); err != nil {
+		if err := stitchRendition(outDir, plan.Audio.Name, dirs[:1]); err != nil {
 			return fmt.Errorf("stitch %s: %w", plan.Audio.Name, err)
 		}
 	}
@@ -69,27 +143,19 @@ func Stitch(outDir string, plan *Plan, pieces []Piece, dirs []string) error {
 }
 
 // stitchRendition joins one rendition's pieces.
-func stitchRendition(outDir, name string, pieces []Piece, dirs []string) error {
+func stitchRendition(outDir, name string, dirs []string) error {
 	dst := filepath.Join(outDir, name)
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
 	var init []byte
-	var tracks []hls.Track
 	var b bytes.Buffer
 	target, next := 0, int64(0)
 	for i, dir := range dirs {
 		src := filepath.Join(dir, name)
-		data, err := os.ReadFile(filepath.Join(src, reel.MediaPlaylist))
+		pl, _, err := readPiecePlaylist(src)
 		if err != nil {
 			return fmt.Errorf("piece %d: %w", i, err)
-		}
-		pl, err := hls.ParseMedia(data)
-		if err != nil {
-			return fmt.Errorf("piece %d: %w", i, err)
-		}
-		if len(pl.Segments) == 0 || pl.Map == "" {
-			return fmt.Errorf("piece %d: %w", i, hls.ErrNoSegments)
 		}
 		if pl.MediaSequence != next {
 			return fmt.Errorf("piece %d starts at segment %d, want %d: the pieces do not join", i, pl.MediaSequence, next)
@@ -100,31 +166,11 @@ func stitchRendition(outDir, name string, pieces []Piece, dirs []string) error {
 		}
 		if init == nil {
 			init = pinit
-			if tracks, err = hls.ParseInit(init); err != nil {
-				return err
-			} else if len(tracks) != 1 {
-				return fmt.Errorf("piece %d: %d tracks, want 1", i, len(tracks))
-			}
 		} else if !bytes.Equal(init, pinit) {
 			return fmt.Errorf("piece %d: init segment differs from piece 0's: encoded by another build or settings", i)
 		}
-
-		// The muxer shifts a stream whose first decode time is negative (by
-		// the B-frame delay: the first frame's composition offset) so that
-		// it starts at 0, and shifts the audio with it, as in a one-piece
-		// encode. A piece further in starts past 0 and is not shifted:
-		// shift it by its own first frame's offset, as the first piece was.
-		// Each piece's shift is its own, so a worker could apply it to its
-		// piece alone.
-		delta, err := delay(filepath.Join(src, path.Base(pl.Segments[0].URI)), tracks)
-		if err != nil {
-			return fmt.Errorf("piece %d: %w", i, err)
-		}
-		if pieces[i].Start == 0 {
-			delta = 0
-		}
 		for _, s := range pl.Segments {
-			if err := moveShifted(filepath.Join(src, path.Base(s.URI)), filepath.Join(dst, path.Base(s.URI)), delta); err != nil {
+			if err := os.Rename(filepath.Join(src, path.Base(s.URI)), filepath.Join(dst, path.Base(s.URI))); err != nil {
 				return fmt.Errorf("piece %d: %w", i, err)
 			}
 			fmt.Fprintf(&b, "#EXTINF:%.6f,\n%s\n", s.Duration, path.Base(s.URI))
@@ -160,23 +206,20 @@ func delay(name string, tracks []hls.Track) (int64, error) {
 	return int64(frags[0].Runs[0].Samples[0].CompositionOffset), nil
 }
 
-// moveShifted moves the media segment from to to, shifted by delta on the
-// timeline (hls.ShiftTimes) unless delta is 0.
-func moveShifted(from, to string, delta int64) error {
+// shiftFile shifts the media segment in name by delta on the timeline
+// (hls.ShiftTimes), in place.
+func shiftFile(name string, delta int64) error {
 	if delta == 0 {
-		return os.Rename(from, to)
+		return nil
 	}
-	seg, err := os.ReadFile(from)
+	seg, err := os.ReadFile(name)
 	if err != nil {
 		return err
 	}
 	if err := hls.ShiftTimes(seg, delta); err != nil {
-		return fmt.Errorf("%s: %w", from, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	if err := writeFileAtomic(to, seg); err != nil {
-		return err
-	}
-	return os.Remove(from)
+	return writeFileAtomic(name, seg)
 }
 
 // stitchStoryboard joins the pieces' raw thumbnails into outDir's, each

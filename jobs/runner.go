@@ -80,6 +80,9 @@ func NewRunner(driver riverdriver.Driver[*sql.Tx], cfg Config) (*Runner, error) 
 		rc.FetchCooldown = min(cfg.PollInterval, 100*time.Millisecond)
 	}
 	river.AddWorker(rc.Workers, cfg.Transcode)
+	// Pieces and stitches of split videos share the transcodes' slots.
+	river.AddWorker(rc.Workers, &PieceWorker{TranscodeWorker: cfg.Transcode})
+	river.AddWorker(rc.Workers, &StitchWorker{TranscodeWorker: cfg.Transcode})
 	if cfg.Rescue != nil {
 		river.AddWorker(rc.Workers, cfg.Rescue)
 		rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(max(cfg.Rescue.After/6, time.Second), RescueArgs{}))

@@ -51,6 +51,14 @@ type TranscodeWorker struct {
 	// Encrypt publishes every video with HLS AES-128 encryption, a fresh
 	// content key per transcode.
 	Encrypt bool
+	// SplitAbove and ChunkDuration split a longer source into pieces of
+	// about ChunkDuration, each a job of its own (split.go); a zero
+	// ChunkDuration, or no Pieces and Queue, transcodes every video whole.
+	SplitAbove, ChunkDuration time.Duration
+	Pieces                    PieceStore
+	Queue                     *Queue
+	// Threads, if positive, bounds the threads of each piece's encoders.
+	Threads int
 	// Events, if set, receives the video's event log entries (events.go).
 	Events reel.VideoEventStore
 	// Metrics, if set, counts transcode seconds, media seconds and
@@ -113,6 +121,18 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	input, err := w.input(ctx, v)
 	if err != nil {
 		return err
+	}
+	if split, err := w.split(ctx, log, job, v, input); err != nil {
+		if reel.ErrorCode(err) == reel.ECONFLICT {
+			log.Info("job superseded: the video was requeued")
+			return nil
+		}
+		if reel.ErrorCode(err) == reel.ENOTFOUND {
+			return nil
+		}
+		return w.fail(ctx, log, job, err)
+	} else if split {
+		return nil
 	}
 	dir, err := os.MkdirTemp(w.WorkDir, "transcode-"+id+"-")
 	if err != nil {

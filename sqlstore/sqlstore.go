@@ -34,6 +34,7 @@ type Store struct {
 	db       conn
 	enqueue  EnqueueFunc
 	announce AnnounceFunc // nil: no webhooks
+	cancel   CancelFunc   // nil: jobs of dropped pieces are not cancelled
 	now      func() time.Time
 }
 
@@ -45,7 +46,7 @@ func New(db *sql.DB, enqueue EnqueueFunc) *Store {
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
 	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility, encrypted,
-	description`
+	description, chunks`
 
 // Besides columns, every row keeps title_folded, its title as searches
 // compare it (reel.FoldTitle): written with every title, never read.
@@ -81,11 +82,11 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) (err error) {
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`, title_folded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
 		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
 		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility), v.Encrypted,
-		v.Description, reel.FoldTitle(v.Title))
+		v.Description, max(v.Chunks, 1), reel.FoldTitle(v.Title))
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
 	} else if err != nil {
@@ -344,6 +345,10 @@ func (s *Store) DeleteVideo(ctx context.Context, id string) (err error) {
 	if err != nil {
 		return err
 	}
+	// Its pieces' rows go with it (foreign key); their jobs stop.
+	if err := s.dropPieces(ctx, tx, id, 0); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM videos WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete video: %w", err)
 	}
@@ -403,7 +408,10 @@ func (s *Store) queryIDs(ctx context.Context, query string, args ...any) ([]stri
 // RequeueStalled requeues the processing videos not updated since before.
 func (s *Store) RequeueStalled(ctx context.Context, before time.Time) (_ []*reel.Video, err error) {
 	defer unavailable(&err)
-	ids, err := s.queryIDs(ctx, `SELECT id FROM videos WHERE status = ? AND updated_at < ?`,
+	// A split video's pieces have heartbeats of their own and are
+	// rescued one by one (RequeueStalledPieces), never the whole video.
+	ids, err := s.queryIDs(ctx, `SELECT id FROM videos WHERE status = ? AND updated_at < ?
+		AND NOT EXISTS (SELECT 1 FROM pieces p WHERE p.video_id = videos.id)`,
 		string(reel.StatusProcessing), before.UTC().UnixMicro())
 	if err != nil {
 		return nil, err
@@ -444,7 +452,12 @@ func (s *Store) queue(ctx context.Context, tx *txn, id string, sets []string, ar
 	if old, err = videoByID(ctx, tx, id); err != nil {
 		return nil, nil, err
 	}
-	sets = append(sets, "status = ?", "progress = 0", "playable = FALSE", "error = ''", "error_detail = ''", "updated_at = ?")
+	// An earlier split's pieces are dropped and their jobs stopped: the new
+	// transcode plans afresh.
+	if err := s.dropPieces(ctx, tx, id, 0); err != nil {
+		return nil, nil, err
+	}
+	sets = append(sets, "status = ?", "progress = 0", "playable = FALSE", "error = ''", "error_detail = ''", "chunks = 1", "updated_at = ?")
 	args = append(args, string(reel.StatusQueued), s.now().UTC().UnixMicro(), id)
 	args = append(args, condArgs...)
 	res, err := tx.ExecContext(ctx, `UPDATE videos SET `+strings.Join(sets, ", ")+`
@@ -476,7 +489,7 @@ func scanVideo(row scanner) (*reel.Video, error) {
 	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
 		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
 		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility, &v.Encrypted,
-		&v.Description)
+		&v.Description, &v.Chunks)
 	if err != nil {
 		return nil, err
 	}

@@ -40,10 +40,16 @@ type coreFlags struct {
 	JobTimeout   time.Duration
 	JobFactor    float64
 	StallTimeout time.Duration
-	Encrypt      bool
-	FFmpeg       string
-	FFprobe      string
-	LogLevel     string
+	// SplitAbove and ChunkDuration cut longer videos into pieces that
+	// every worker encodes at once; ChunkDuration 0 disables splitting.
+	SplitAbove    time.Duration
+	ChunkDuration time.Duration
+	// Threads bounds each piece's ffmpeg threads; 0 leaves them to ffmpeg.
+	Threads  int
+	Encrypt  bool
+	FFmpeg   string
+	FFprobe  string
+	LogLevel string
 	// WebhookAllowPrivate lets webhooks reach loopback and private addresses.
 	WebhookAllowPrivate bool
 	LogFormat           string
@@ -66,6 +72,9 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.JobTimeout, "job-timeout", 6*time.Hour, "longest a single transcode may run")
 	fs.Float64Var(&c.JobFactor, "job-timeout-factor", 10, "longest a transcode may run, in multiples of the source's duration")
 	fs.DurationVar(&c.StallTimeout, "stall-timeout", 2*time.Minute, "retry a transcode whose progress stops for this long")
+	fs.DurationVar(&c.SplitAbove, "split-above", 5*time.Minute, "split videos longer than this into pieces encoded by every worker at once")
+	fs.DurationVar(&c.ChunkDuration, "chunk-duration", time.Minute, "length of each piece of a split video, rounded to whole 6 s segments (0: never split)")
+	fs.IntVar(&c.Threads, "piece-threads", 0, "threads of each piece's ffmpeg (0: ffmpeg's choice); 1 lets one core run one piece")
 	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
@@ -84,6 +93,8 @@ func (c *coreFlags) validate() error {
 		return errors.New("--job-timeout-factor must not be negative")
 	case c.StallTimeout < time.Second:
 		return errors.New("--stall-timeout must be at least 1s")
+	case c.SplitAbove < 0 || c.ChunkDuration < 0 || c.Threads < 0:
+		return errors.New("--split-above, --chunk-duration and --piece-threads must not be negative")
 	case c.PartSize < s3.MinPartSize || c.PartBuffers < 3:
 		return fmt.Errorf("--part-size must be at least %d bytes and --part-buffers at least 3", s3.MinPartSize)
 	case c.AbandonAfter < web.DirectUploadTTL:
@@ -189,7 +200,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	if p.queue, err = jobs.NewQueue(driver, log.With("component", "river")); err != nil {
 		return nil, err
 	}
-	p.videos = sqlstore.New(p.db.SQL, p.queue.EnqueueTranscode).WithAnnounce(p.queue.AnnounceWebhooks)
+	p.videos = sqlstore.New(p.db.SQL, p.queue.EnqueueTranscode).WithAnnounce(p.queue.AnnounceWebhooks).WithCancel(p.queue.CancelTx)
 	p.webhooks = webhook.NewSender(c.WebhookAllowPrivate)
 	upload.Videos, upload.Uploads, upload.Originals = p.videos, p.videos, p.originals
 	upload.Expiry, upload.Logger = c.UploadExpiry, log
@@ -211,24 +222,30 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	p.runner, err = jobs.NewRunner(driver, jobs.Config{
 		Workers: workers,
 		Transcode: &jobs.TranscodeWorker{
-			Videos:       p.videos,
-			Events:       p.videos,
-			Originals:    p.originals,
-			Outputs:      p.outputs,
-			Transcoder:   &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: log},
-			WorkDir:      work,
-			Limit:        c.JobTimeout,
-			LimitFactor:  c.JobFactor,
-			StallTimeout: c.StallTimeout,
-			Encrypt:      c.Encrypt,
-			Metrics:      p.metrics,
-			Logger:       log,
+			Videos:        p.videos,
+			Events:        p.videos,
+			Originals:     p.originals,
+			Outputs:       p.outputs,
+			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: log},
+			WorkDir:       work,
+			Limit:         c.JobTimeout,
+			LimitFactor:   c.JobFactor,
+			StallTimeout:  c.StallTimeout,
+			Encrypt:       c.Encrypt,
+			SplitAbove:    c.SplitAbove,
+			ChunkDuration: c.ChunkDuration,
+			Threads:       c.Threads,
+			Pieces:        p.videos,
+			Queue:         p.queue,
+			Metrics:       p.metrics,
+			Logger:        log,
 		},
 		// A live transcode touches its video every second, or its own
 		// watchdog cancels it within 1.25 stall timeouts (the watchdog
 		// ticks every quarter of one): a video untouched for 1.5 has lost
 		// its worker. Checked every quarter, it is requeued within 1.75.
-		Rescue:        &jobs.RescueWorker{Videos: p.videos, After: c.StallTimeout * 3 / 2, Logger: log},
+		Rescue: &jobs.RescueWorker{Videos: p.videos, Pieces: p.videos, Queue: p.queue,
+			After: c.StallTimeout * 3 / 2, Logger: log},
 		Sweep:         &jobs.SweepWorker{Stores: []reel.BlobStore{p.originals, p.outputs}, After: c.AbandonAfter, Logger: log},
 		ExpireUploads: &jobs.ExpireUploadsWorker{Uploads: p.uploads, Logger: log},
 		Webhook:       &jobs.WebhookWorker{Webhooks: p.videos, Sender: p.webhooks, Logger: log},
