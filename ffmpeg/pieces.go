@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"reel"
@@ -67,13 +68,19 @@ func (t *Transcoder) TranscodePiece(ctx context.Context, req reel.PieceRequest) 
 	if err != nil {
 		return t.failed(ctx, err)
 	}
-	if err := ShiftPiece(req.OutputDir, plan, piece); err != nil {
-		// ffmpeg exited 0 and wrote no segments: it decoded nothing of
-		// the piece's range, so the source is damaged there.
-		return reel.WrapError(reel.EINVALID, fmt.Sprintf("The file is incomplete or damaged: nothing could be read from %.1f s on.", piece.Start),
-			&ExitError{Program: "ffmpeg", Stderr: stderr, Err: err})
+	// ffmpeg exits 0 at a truncated or damaged part of the source: the
+	// piece must hold its range, as a whole transcode must hold the
+	// source (completeShare).
+	held := 0.0
+	if pl, _, err := readPiecePlaylist(filepath.Join(req.OutputDir, plan.Rungs[0].Name)); err == nil {
+		held = pl.Duration()
 	}
-	return nil
+	if want := piece.End - piece.Start; held < completeShare*want {
+		msg := fmt.Sprintf("The file is incomplete or damaged: only %.1f of the %.1f seconds from %.1f s on could be read.", held, want, piece.Start)
+		return reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr,
+			Err: fmt.Errorf("piece %d holds %.1f s of %.1f s", piece.Index, held, want)})
+	}
+	return ShiftPiece(req.OutputDir, plan, piece)
 }
 
 // StitchPieces plans the source again, joins the shifted pieces (Join)
