@@ -9,7 +9,7 @@ import (
 	"reel"
 )
 
-// The pieces of split transcodes (table pieces, migration 010): a row per
+// The pieces of split transcodes (table pieces, migration 012): a row per
 // piece and one for the stitch, each with the River job that runs it now,
 // written in the transaction that inserts that job. Jobs run a piece only
 // while its row names them, so a job made stale (its video requeued,
