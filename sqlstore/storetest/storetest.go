@@ -2,7 +2,7 @@
 // style of testing/fstest.TestFS: one suite per seam the store implements
 // (reel.VideoStore with its enqueue-with-state-change, reel.KeyStore and
 // reel.SessionStore, reel.UploadStore with its leases, the signing key,
-// webhooks and the event log),
+// webhooks and the event log, the pieces of split transcodes),
 // run against every database reel supports, SQLite and PostgreSQL alike.
 package storetest
 
@@ -31,6 +31,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Uploads", func(t *testing.T) { RunUploads(t, b) })
 	t.Run("SigningKey", func(t *testing.T) { RunSigningKey(t, b) })
 	t.Run("Webhooks", func(t *testing.T) { RunWebhooks(t, b) })
+	t.Run("Pieces", func(t *testing.T) { RunPieces(t, b) })
 }
 
 // RunVideos checks reel.VideoStore: lifecycle, pagination, visibility,
