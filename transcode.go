@@ -69,8 +69,6 @@ type PieceRequest struct {
 	Input     string // as TranscodeRequest.Input
 	OutputDir string // an empty local folder of the piece's own
 	Piece     Piece
-	// Threads, if positive, bounds the encoder's threads.
-	Threads int
 	// Progress, if set, is called with the fraction of the piece done.
 	Progress func(fraction float64)
 }

@@ -70,6 +70,10 @@ import (
 type Transcoder struct {
 	FFmpeg  string // path of ffmpeg; "ffmpeg" if empty
 	FFprobe string // path of ffprobe; "ffprobe" if empty
+	// Threads, if positive, bounds the threads of each encode's decoder,
+	// filter graph and encoders, whole or piece: 1 makes one encode take
+	// one core.
+	Threads int
 	Logger  *slog.Logger
 }
 
@@ -133,7 +137,7 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 
 	// The ladder: one ffmpeg process, progress on its stdout.
 	progress := NewProgressWriter(p.Duration, req.Progress)
-	stderr, err := t.run(ctx, t.ffmpeg(), Args(req.Input, outDir, plan), progress)
+	stderr, err := t.run(ctx, t.ffmpeg(), ladderArgs(req.Input, outDir, plan, nil, t.Threads), progress)
 	if err != nil {
 		return nil, t.failed(ctx, err)
 	}

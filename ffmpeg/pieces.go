@@ -64,7 +64,7 @@ func (t *Transcoder) TranscodePiece(ctx context.Context, req reel.PieceRequest) 
 		}
 		req.Progress(min(max(at/span, 0), 1))
 	})
-	stderr, err := t.run(ctx, t.ffmpeg(), PieceArgs(req.Input, req.OutputDir, plan, piece, req.Threads), progress)
+	stderr, err := t.run(ctx, t.ffmpeg(), PieceArgs(req.Input, req.OutputDir, plan, piece, t.Threads), progress)
 	if err != nil {
 		return t.failed(ctx, err)
 	}

@@ -90,7 +90,7 @@ func (w *PieceWorker) Work(ctx context.Context, job *river.Job[PieceArgs]) error
 
 	start := time.Now()
 	err = w.Transcoder.(reel.SplitTranscoder).TranscodePiece(ctx, reel.PieceRequest{
-		Input: input, OutputDir: dir, Piece: piece, Threads: w.Threads,
+		Input: input, OutputDir: dir, Piece: piece,
 		Progress: func(p float64) {
 			dog.observe(p)
 			beat(p)

@@ -57,8 +57,6 @@ type TranscodeWorker struct {
 	SplitAbove, ChunkDuration time.Duration
 	Pieces                    PieceStore
 	Queue                     *Queue
-	// Threads, if positive, bounds the threads of each piece's encoders.
-	Threads int
 	// Events, if set, receives the video's event log entries (events.go).
 	Events reel.VideoEventStore
 	// Metrics, if set, counts transcode seconds, media seconds and

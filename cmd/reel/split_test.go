@@ -22,6 +22,7 @@ import (
 	"reel/hls"
 	"reel/mediatest"
 	"reel/pgtest"
+	"reel/sqlstore"
 )
 
 // splitFlags split the 30 s Camera clip into three pieces: 0-12, 12-24
@@ -41,15 +42,16 @@ func TestSplitTranscode(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		s := startServer(t, splitFlags...)
-		checkSplit(t, s, src, whole)
+		checkSplit(t, s, src, whole, filepath.Join(s.data, "reel.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		s := startServer(t, append([]string{"--db", pgtest.New(t).URL}, splitFlags...)...)
-		checkSplit(t, s, src, whole)
+		db := pgtest.New(t).URL
+		s := startServer(t, append([]string{"--db", db}, splitFlags...)...)
+		checkSplit(t, s, src, whole, db)
 	})
 }
 
-func checkSplit(t *testing.T, s *server, src, whole string) {
+func checkSplit(t *testing.T, s *server, src, whole, db string) {
 	status, v, e := s.upload(src, "split")
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %+v", status, e)
@@ -57,7 +59,12 @@ func checkSplit(t *testing.T, s *server, src, whole string) {
 	if v.Chunks != 1 {
 		t.Errorf("queued video: chunks %d, want 1 until it is split", v.Chunks)
 	}
-	v = s.waitFinal(v.ID, 4*time.Minute)
+	for deadline := time.Now().Add(4 * time.Minute); v.Status != "ready" && v.Status != "failed"; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("video %s (%.2f) after 4 minutes; pieces (index status attempts job): %s", v.Status, v.Progress, pieceRows(t, db, v.ID))
+		}
+		v, _ = s.video(v.ID)
+	}
 	if v.Status != "ready" || v.Chunks != 3 || v.Progress != 1 || !v.Playable {
 		t.Fatalf("video %s, chunks %d, progress %v, playable %v: %s", v.Status, v.Chunks, v.Progress, v.Playable, v.Error)
 	}
@@ -87,6 +94,25 @@ func checkSplit(t *testing.T, s *server, src, whole string) {
 	if fmt.Sprint(pieces) != "map[0:1 1:1 2:1]" {
 		t.Errorf("piece starts %v, want one each of 0, 1, 2", pieces)
 	}
+}
+
+// pieceRows describes the rows of video id's pieces, for a failure.
+func pieceRows(t *testing.T, dsn, id string) string {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	pieces, err := sqlstore.New(db, nil).Pieces(context.Background(), id)
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, p := range pieces {
+		out = append(out, fmt.Sprintf("%d %s %d %d", p.Index, p.Status, p.Attempts, p.JobID))
+	}
+	return strings.Join(out, ", ")
 }
 
 // comparePlaylists holds the stitched rendition to the whole one: the

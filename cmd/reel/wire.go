@@ -44,7 +44,7 @@ type coreFlags struct {
 	// every worker encodes at once; ChunkDuration 0 disables splitting.
 	SplitAbove    time.Duration
 	ChunkDuration time.Duration
-	// Threads bounds each piece's ffmpeg threads; 0 leaves them to ffmpeg.
+	// Threads bounds each encode's ffmpeg threads; 0 leaves them to ffmpeg.
 	Threads  int
 	Encrypt  bool
 	FFmpeg   string
@@ -74,7 +74,7 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.StallTimeout, "stall-timeout", 2*time.Minute, "retry a transcode whose progress stops for this long")
 	fs.DurationVar(&c.SplitAbove, "split-above", 5*time.Minute, "split videos longer than this into pieces encoded by every worker at once")
 	fs.DurationVar(&c.ChunkDuration, "chunk-duration", time.Minute, "length of each piece of a split video, rounded to whole 6 s segments (0: never split)")
-	fs.IntVar(&c.Threads, "piece-threads", 0, "threads of each piece's ffmpeg (0: ffmpeg's choice); 1 lets one core run one piece")
+	fs.IntVar(&c.Threads, "ffmpeg-threads", 0, "threads of each ffmpeg encode, whole or piece (0: ffmpeg's choice; 1: one core each)")
 	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
@@ -94,7 +94,7 @@ func (c *coreFlags) validate() error {
 	case c.StallTimeout < time.Second:
 		return errors.New("--stall-timeout must be at least 1s")
 	case c.SplitAbove < 0 || c.ChunkDuration < 0 || c.Threads < 0:
-		return errors.New("--split-above, --chunk-duration and --piece-threads must not be negative")
+		return errors.New("--split-above, --chunk-duration and --ffmpeg-threads must not be negative")
 	case c.PartSize < s3.MinPartSize || c.PartBuffers < 3:
 		return fmt.Errorf("--part-size must be at least %d bytes and --part-buffers at least 3", s3.MinPartSize)
 	case c.AbandonAfter < web.DirectUploadTTL:
@@ -226,7 +226,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 			Events:        p.videos,
 			Originals:     p.originals,
 			Outputs:       p.outputs,
-			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: log},
+			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Logger: log},
 			WorkDir:       work,
 			Limit:         c.JobTimeout,
 			LimitFactor:   c.JobFactor,
@@ -234,7 +234,6 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 			Encrypt:       c.Encrypt,
 			SplitAbove:    c.SplitAbove,
 			ChunkDuration: c.ChunkDuration,
-			Threads:       c.Threads,
 			Pieces:        p.videos,
 			Queue:         p.queue,
 			Metrics:       p.metrics,
