@@ -61,11 +61,15 @@ func refArgs(name string, args ...string) ([]string, error) {
 }
 
 // serveUntilSignal serves h on addr, logs "addr=http://..." once
-// listening, and returns on SIGINT or SIGTERM.
-func serveUntilSignal(addr string, h http.Handler) error {
+// listening, and returns on SIGINT or SIGTERM. noSendfile hides the
+// connections' ReadFrom (copyListener).
+func serveUntilSignal(addr string, h http.Handler, noSendfile bool) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if noSendfile {
+		ln = copyListener{ln}
 	}
 	log.Printf("addr=http://%s", ln.Addr())
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -98,6 +102,7 @@ func refPlay(args []string) error {
 	outputs := fs.String("outputs", "", "outputs folder, as reel's DATA/outputs")
 	key := fs.String("signing-key", "", "check nginx-scheme tokens signed with this key (default: accept all)")
 	keyID := fs.String("signing-key-id", "", "id of --signing-key")
+	noSendfile := fs.Bool("no-sendfile", false, "hide the connections' ReadFrom, so files are copied through a 32 KiB buffer (what reel serve did before its connections kept ReadFrom)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -114,7 +119,19 @@ func refPlay(args []string) error {
 		return err
 	}
 	srv := &web.Server{Outputs: store, Signer: signer, AllowOrigin: "*", PlaybackTTL: time.Hour}
-	return serveUntilSignal(*addr, srv.Handler())
+	return serveUntilSignal(*addr, srv.Handler(), *noSendfile)
+}
+
+// copyListener hands out connections without ReadFrom: net/http then
+// copies a response body through a buffer instead of sendfile(2).
+type copyListener struct{ net.Listener }
+
+func (l copyListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return struct{ net.Conn }{c}, nil
 }
 
 // refUpload is the reference of reel's ingest: it streams the part named
@@ -159,7 +176,7 @@ func refUpload(args []string) error {
 			return
 		}
 	})
-	return serveUntilSignal(*addr, mux)
+	return serveUntilSignal(*addr, mux, false)
 }
 
 // storeUpload copies r into a temp file in dir and renames it, as reel's
