@@ -262,15 +262,28 @@ func runPlay(ctx context.Context, b *B, d *Doc) error {
 // variants the factors compare them with.
 func startPlayServers(b *B, data string, secs, factorSecs time.Duration) ([]playServer, error) {
 	both, seg := []string{"segment", "playlist"}, []string{"segment"}
-	reelArgs := []string{b.Reel, "serve", "--data", data, "--addr", "127.0.0.1:0", "--signing", "nginx",
-		"--signing-key", playSecret, "--signing-key-id", playKeyID, "--workers", "0"}
 	var servers []playServer
+	// add starts a server; reel's own ones get a free port up front (at
+	// --log-level warn reel logs no address) and are waited for on /healthz.
 	add := func(name string, opts ProcOpts, kinds []string, d time.Duration, args ...string) error {
+		addr := ""
+		if args[0] == b.Reel {
+			var err error
+			if addr, err = localAddr(); err != nil {
+				return err
+			}
+			args = append(slices.Clone(args), "--addr", addr)
+		}
 		p, err := b.Start(name, opts, args...)
 		if err != nil {
 			return err
 		}
-		if err := p.WaitAddr(30 * time.Second); err != nil {
+		if addr != "" {
+			err = p.WaitHTTP("http://"+addr, "/healthz", 30*time.Second)
+		} else {
+			err = p.WaitAddr(30 * time.Second)
+		}
+		if err != nil {
 			return err
 		}
 		wrkCPUs := ""
@@ -280,6 +293,8 @@ func startPlayServers(b *B, data string, secs, factorSecs time.Duration) ([]play
 		servers = append(servers, playServer{name, p.URL, p.PID(), wrkCPUs, kinds, d})
 		return nil
 	}
+	reelArgs := []string{b.Reel, "serve", "--data", data, "--signing", "nginx",
+		"--signing-key", playSecret, "--signing-key-id", playKeyID, "--workers", "0"}
 	pinned := ProcOpts{CPUs: "0", Env: []string{"GOMAXPROCS=1"}}
 	if err := add("reel", pinned, both, secs, append(reelArgs, "--log-level", "info")...); err != nil {
 		return nil, err
