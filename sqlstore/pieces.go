@@ -160,7 +160,18 @@ func (s *Store) FinishPiece(ctx context.Context, id string, idx int, jobID int64
 	}
 	defer tx.Rollback() // a no-op after Commit
 	now := s.now().UTC().UnixMicro()
-	res, err := tx.ExecContext(ctx, `UPDATE pieces SET status = ?, updated_at = ?
+	// The video's row first: pieces finishing at once take turns, so the
+	// last one sees every other done and inserts the stitch. (Under
+	// PostgreSQL's read committed, two of them would each see the other
+	// still running, and neither would.)
+	res, err := tx.ExecContext(ctx, `UPDATE videos SET updated_at = ? WHERE id = ?`, now, id)
+	if err != nil {
+		return nil, fmt.Errorf("finish piece: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, reel.Errorf(reel.ENOTFOUND, "Video not found.")
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE pieces SET status = ?, updated_at = ?
 		WHERE video_id = ? AND idx = ? AND job_id = ? AND status = ?`,
 		reel.PieceDone, now, id, idx, jobID, reel.PieceRunning)
 	if err != nil {
@@ -233,31 +244,42 @@ func (s *Store) CancelPieces(ctx context.Context, id string, gen, except int64) 
 // dropPieces deletes the pieces of video id within tx and cancels the
 // jobs of those not done, but except's.
 func (s *Store) dropPieces(ctx context.Context, tx *txn, id string, except int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT job_id FROM pieces WHERE video_id = ? AND status <> ? AND job_id <> ?`,
-		id, reel.PieceDone, except)
+	jobs, err := pieceJobs(ctx, tx, id, except)
 	if err != nil {
-		return err
-	}
-	var jobs []int64
-	for rows.Next() {
-		var j int64
-		if err := rows.Scan(&j); err != nil {
-			rows.Close()
-			return err
-		}
-		jobs = append(jobs, j)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pieces WHERE video_id = ?`, id); err != nil {
 		return fmt.Errorf("drop pieces: %w", err)
 	}
-	if len(jobs) > 0 && s.cancel != nil {
-		if err := s.cancel(ctx, tx.Tx, jobs); err != nil {
-			return fmt.Errorf("cancel piece jobs: %w", err)
+	return s.cancelJobs(ctx, tx, jobs)
+}
+
+// pieceJobs returns the jobs of video id's pieces not done, but except.
+func pieceJobs(ctx context.Context, tx *txn, id string, except int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT job_id FROM pieces WHERE video_id = ? AND status <> ? AND job_id <> ?`,
+		id, reel.PieceDone, except)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var jobs []int64
+	for rows.Next() {
+		var j int64
+		if err := rows.Scan(&j); err != nil {
+			return nil, err
 		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// cancelJobs cancels jobs within tx, if the store can.
+func (s *Store) cancelJobs(ctx context.Context, tx *txn, jobs []int64) error {
+	if len(jobs) == 0 || s.cancel == nil {
+		return nil
+	}
+	if err := s.cancel(ctx, tx.Tx, jobs); err != nil {
+		return fmt.Errorf("cancel piece jobs: %w", err)
 	}
 	return nil
 }

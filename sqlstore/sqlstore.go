@@ -345,12 +345,17 @@ func (s *Store) DeleteVideo(ctx context.Context, id string) (err error) {
 	if err != nil {
 		return err
 	}
-	// Its pieces' rows go with it (foreign key); their jobs stop.
-	if err := s.dropPieces(ctx, tx, id, 0); err != nil {
+	// Its pieces' rows go with it (foreign key); their jobs stop. The
+	// video's row is locked before its pieces', as FinishPiece locks them.
+	jobs, err := pieceJobs(ctx, tx, id, 0)
+	if err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM videos WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete video: %w", err)
+	}
+	if err := s.cancelJobs(ctx, tx, jobs); err != nil {
+		return err
 	}
 	if err := s.happened(ctx, tx, v, reel.EventVideoDeleted, reel.VideoEvent{}); err != nil {
 		return err
@@ -452,11 +457,6 @@ func (s *Store) queue(ctx context.Context, tx *txn, id string, sets []string, ar
 	if old, err = videoByID(ctx, tx, id); err != nil {
 		return nil, nil, err
 	}
-	// An earlier split's pieces are dropped and their jobs stopped: the new
-	// transcode plans afresh.
-	if err := s.dropPieces(ctx, tx, id, 0); err != nil {
-		return nil, nil, err
-	}
 	sets = append(sets, "status = ?", "progress = 0", "playable = FALSE", "error = ''", "error_detail = ''", "chunks = 1", "updated_at = ?")
 	args = append(args, string(reel.StatusQueued), s.now().UTC().UnixMicro(), id)
 	args = append(args, condArgs...)
@@ -467,6 +467,12 @@ func (s *Store) queue(ctx context.Context, tx *txn, id string, sets []string, ar
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, nil, reel.Errorf(reel.ECONFLICT, "The video is already queued, transcoding or ready.")
+	}
+	// An earlier split's pieces are dropped and their jobs stopped: the new
+	// transcode plans afresh. (The video's row is locked first, as
+	// FinishPiece locks it.)
+	if err := s.dropPieces(ctx, tx, id, 0); err != nil {
+		return nil, nil, err
 	}
 	jobID, err := s.enqueue(ctx, tx.Tx, id)
 	if err != nil {

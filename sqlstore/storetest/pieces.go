@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +20,11 @@ import (
 // stalled piece requeued alone, and every way a video's pieces end
 // (cancel, delete, requeue) cancelling their jobs.
 func RunPieces(t *testing.T, b Backend) {
+	t.Run("Lifecycle", func(t *testing.T) { testPiecesLifecycle(t, b) })
+	t.Run("FinishTogether", func(t *testing.T) { testPiecesFinishTogether(t, b) })
+}
+
+func testPiecesLifecycle(t *testing.T, b Backend) {
 	ctx := context.Background()
 	s, db := open(t, b.NewDSN(t), tableEnqueue)
 	var cancelled []int64
@@ -187,5 +194,66 @@ func RunPieces(t *testing.T, b Backend) {
 	}
 	if len(cancelled) != 3 || count("pieces") != 0 {
 		t.Errorf("after a delete: %d pieces left, cancelled %v", count("pieces"), cancelled)
+	}
+}
+
+// Pieces finishing at the same moment, each on a connection of its own as
+// on two workers: the one that finishes last sees the others done and
+// inserts the stitch, exactly once per video.
+func testPiecesFinishTogether(t *testing.T, b Backend) {
+	ctx := context.Background()
+	dsn := b.NewDSN(t)
+	s, _ := open(t, dsn, tableEnqueue)
+	other, _ := open(t, dsn, tableEnqueue) // a second pool: another process
+	pieces := []reel.Piece{{Index: 0, Start: 0, End: 6}, {Index: 1, Start: 6, End: 12}, {Index: 2, Start: 12, End: 20, Last: true}}
+	insert := func(ctx context.Context, tx *sql.Tx, ps []reel.Piece) ([]int64, error) {
+		var ids []int64
+		for range ps {
+			id, err := tableEnqueue(ctx, tx, "piece")
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, nil
+	}
+	processing := reel.StatusProcessing
+	for round := range 10 {
+		v := &reel.Video{ID: reel.NewID(), Status: reel.StatusQueued, OriginalKey: reel.NewID()}
+		if err := s.CreateVideo(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		s.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Status: &processing})
+		if err := s.SplitVideo(ctx, v.ID, v.JobID, pieces, false, insert); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := s.Pieces(ctx, v.ID)
+		for _, p := range rows {
+			if _, err := s.StartPiece(ctx, v.ID, p.Index, p.JobID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stitches atomic.Int32
+		stitch := func(ctx context.Context, tx *sql.Tx, gen int64, chunks int) (int64, error) {
+			stitches.Add(1)
+			return tableEnqueue(ctx, tx, "stitch")
+		}
+		var wg sync.WaitGroup
+		for i, store := range []interface {
+			FinishPiece(context.Context, string, int, int64, func(context.Context, *sql.Tx, int64, int) (int64, error)) ([]reel.PieceState, error)
+		}{s, other, s} {
+			wg.Go(func() {
+				if _, err := store.FinishPiece(ctx, v.ID, i, rows[i].JobID, stitch); err != nil {
+					t.Errorf("round %d, piece %d: %v", round, i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := stitches.Load(); n != 1 {
+			t.Fatalf("round %d: %d stitches inserted, want 1", round, n)
+		}
+		if got, _ := s.Video(ctx, v.ID); got.Progress != 1 {
+			t.Fatalf("round %d: progress %v with every piece done", round, got.Progress)
+		}
 	}
 }
