@@ -179,6 +179,12 @@ func (c *cmdLine) printHelp(w io.Writer) {
 			notes = append(notes, "default "+d)
 		}
 		notes = append(notes, "env "+envName(f.Name))
+		// A default the usage gives in words, "(default: ...)", takes
+		// the notes inside its parentheses.
+		if i := strings.LastIndex(usage, "(default"); i >= 0 && strings.HasSuffix(usage, ")") && len(notes) == 1 {
+			fmt.Fprintf(w, "        %s; %s)\n", strings.TrimSuffix(usage, ")"), notes[0])
+			return
+		}
 		fmt.Fprintf(w, "        %s (%s)\n", usage, strings.Join(notes, "; "))
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -63,6 +64,8 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 		return &usageError{msg: "reel keys: name an action: create, list or revoke", hint: flagHint("reel keys")}
 	}
 	action, rest := rest[0], rest[1:]
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	lookup := c.Lookup
 	if lookup == nil {
 		lookup = os.LookupEnv
@@ -83,7 +86,7 @@ func (c *KeysCommand) Run(ctx context.Context, args []string) error {
 		target = rest[0]
 	case len(rest) > 0:
 		return &usageError{msg: fmt.Sprintf("reel keys %s takes no arguments, got %q", action, rest), hint: flagHint("reel keys")}
-	case action != "create" && (c.Name != "" || c.Role != ""):
+	case action != "create" && (given["name"] || given["role"]):
 		return &usageError{msg: "reel keys: --name and --role are for create", hint: flagHint("reel keys")}
 	}
 	if action == "create" {

@@ -47,12 +47,12 @@ func exitCode(err error, stderr io.Writer) int {
 const usage = `reel is a self-hosted video-on-demand server.
 
 Usage:
-	reel serve [flags]           run the server
-	reel worker [flags]          run transcodes only, beside servers on the same database
-	reel keys ACTION [flags]     create, list or revoke API keys
-	reel migrate [flags]         bring the database's tables up to date and exit
+	reel serve [flags]                run the server
+	reel worker [flags]               run transcodes only, beside servers on the same database
+	reel keys ACTION [flags]          create, list or revoke API keys
+	reel migrate [flags]              create or bring the database's tables up to date, and exit
 	reel upload [flags] FILE|DIR...   upload videos, resumably, each once
-	reel version                 print the version and commit (also reel --version)
+	reel version                      print the version and commit (also reel --version)
 
 "reel COMMAND -h" (or "reel help COMMAND") shows a command's flags, each
 with its REEL_* environment variable. Flags may follow the arguments.
