@@ -119,6 +119,7 @@ const (
 	outcomeResumed  = "uploaded (resumed)"
 	outcomeAlready  = "already uploaded"
 	outcomeFailed   = "failed"
+	outcomeStopped  = "stopped (a rerun resumes)"
 )
 
 // uploadResult is what became of one file.
@@ -160,6 +161,9 @@ func (c *UploadCommand) Run(ctx context.Context) error {
 	for _, path := range files {
 		r := c.upload(ctx, client, path, stderr)
 		if ctx.Err() != nil {
+			// Interrupted: what was done so far, then how to go on.
+			r.outcome, r.err = outcomeStopped, errors.New("stopped")
+			printSummary(stderr, append(results, r), false)
 			return fmt.Errorf("%s: stopped; run the same command again to resume", path)
 		}
 		if r.err != nil {
@@ -237,7 +241,7 @@ func printSummary(w io.Writer, results []uploadResult, wait bool) int {
 	}
 	tw.Flush()
 	var parts []string
-	for _, o := range []string{outcomeUploaded, outcomeResumed, outcomeAlready, outcomeFailed} {
+	for _, o := range []string{outcomeUploaded, outcomeResumed, outcomeAlready, outcomeFailed, outcomeStopped} {
 		if counts[o] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 		}
