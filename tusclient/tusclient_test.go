@@ -420,3 +420,16 @@ func TestRetryAfterHeader(t *testing.T) {
 		}
 	}
 }
+
+// Any Retry-After header gives a wait from none to a day.
+func FuzzRetryAfter(f *testing.F) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, v := range []string{"", "7", "-1", "Fri, 02 Jan 2026 03:05:00 GMT", "9999999999999999999999", " 3 "} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d := retryAfter(v, now); d < 0 || d > 24*time.Hour {
+			t.Errorf("retryAfter(%q) = %v", v, d)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -219,4 +220,34 @@ func TestPortInUse(t *testing.T) {
 	if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "--metrics-addr (or REEL_METRICS_ADDR)") {
 		t.Errorf("worker on a port in use: %v", err)
 	}
+}
+
+// Whatever the command line, parse returns the arguments that are not
+// flags in their order, or an error; it never panics, and a line with no
+// flags comes back whole.
+func FuzzParseArgs(f *testing.F) {
+	f.Add("a.mp4\x00--wait\x00b.mp4")
+	f.Add("--title\x00--\x00x")
+	f.Add("-\x00--\x00--wait")
+	f.Add("--chunk-size=1KiB\x00--again=false\x00dir/")
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, "\x00")
+		c := &UploadCommand{}
+		cl := c.cmdLine()
+		cl.help = io.Discard
+		rest, err := cl.parse(args)
+		if err != nil {
+			return
+		}
+		if len(rest) > len(args) {
+			t.Fatalf("%q: %d arguments from %d", args, len(rest), len(args))
+		}
+		plain := true
+		for _, a := range args {
+			plain = plain && !strings.HasPrefix(a, "-")
+		}
+		if plain && strings.Join(rest, "\x00") != line {
+			t.Errorf("%q: parsed to %q", args, rest)
+		}
+	})
 }
