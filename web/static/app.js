@@ -68,6 +68,9 @@ function route() {
   $('player-view').hidden = id === null;
   if (id !== null) {
     view = 'player';
+    // "All videos" goes back to the library where it was left.
+    const back = document.querySelector('#player-view a.back');
+    if (back) back.href = lastListHash();
     openPlayer(id);
   } else {
     view = 'list';
@@ -75,6 +78,13 @@ function route() {
     showTools();
     refreshList();
   }
+}
+
+// lastListHash is where this tab last left the library ('#/' if nowhere).
+function lastListHash() {
+  let h = '';
+  try { h = sessionStorage.getItem('reel.list') || ''; } catch (_) { /* no sessionStorage */ }
+  return /^#\/?(\?.*)?$/.test(h) ? h : '#/';
 }
 
 // ---- where the library stands, in the URL ---------------------------------
@@ -158,6 +168,7 @@ async function refreshList() {
   const seq = ++list.seq;
   clearTimeout(list.timer);
   const st = listState();
+  try { sessionStorage.setItem('reel.list', listHash(st)); } catch (_) { /* no sessionStorage */ }
   let delay = IDLE_POLL_MS;
   try {
     const page = await api('GET', '/api/videos' + apiQuery(st));

@@ -250,6 +250,13 @@ test('search, filter, sort and pages keep their place', {
     assert.deepEqual(await shown(page), [titles[2], titles[1]]);
     assert.equal(await page.getByLabel('Search titles').inputValue(), tag.toUpperCase());
     await screenshot(page, `search-${width}-page2`);
+    // A video and back through "All videos": the same page of the search.
+    await page.locator('#videos li .title').first().click();
+    await page.locator('#player-view').waitFor();
+    await page.getByRole('link', { name: /All videos/ }).click();
+    await page.waitForFunction((t) => document.querySelector('#videos li .title')?.textContent === t, titles[2]);
+    assert.match(page.url(), /cursor=.*|q=.*cursor=/);
+    assert.equal(await page.getByLabel('Search titles').inputValue(), tag.toUpperCase());
     await page.getByRole('button', { name: /Previous page/ }).click();
     await page.waitForFunction((t) => document.querySelector('#videos li .title')?.textContent === t, titles[4]);
     // Back returns to page 2.
