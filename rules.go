@@ -37,7 +37,16 @@ func CleanDescription(d string) (string, error) {
 		// Sanitize would drop tabs (control characters) and join words.
 		lines[i] = Sanitize(strings.ReplaceAll(l, "\t", "    "), MaxDescriptionBytes)
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n")), nil
+	d = strings.TrimSpace(strings.Join(lines, "\n"))
+	// Invalid bytes become U+FFFD, three bytes each: cut what grew.
+	if len(d) > MaxDescriptionBytes {
+		cut := MaxDescriptionBytes
+		for cut > 0 && !utf8RuneStart(d[cut]) {
+			cut--
+		}
+		d = strings.TrimSpace(d[:cut])
+	}
+	return d, nil
 }
 
 // FoldTitle returns a title or a search of titles in the one case that

@@ -3,6 +3,8 @@ package reel
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestCleanNames(t *testing.T) {
@@ -85,4 +87,41 @@ func TestCleanKeyName(t *testing.T) {
 			t.Errorf("CleanKeyName(%q) = %v, want ok %v", in, err, ok)
 		}
 	}
+}
+
+// FuzzCleanDescription: whatever a client sends, a description comes out
+// valid UTF-8, without control or invisible characters but line breaks,
+// trimmed, no longer than sent, and cleaning it again changes nothing
+// (so Validate accepts it).
+func FuzzCleanDescription(f *testing.F) {
+	f.Add("two\r\nlines\t")
+	f.Add("bidi\u202eover\u200bride\x00")
+	f.Add("\xff\xfe broken")
+	f.Add(strings.Repeat("\xffa\n", MaxDescriptionBytes/3)) // grows as U+FFFD replaces each byte
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := CleanDescription(in)
+		if len(in) > MaxDescriptionBytes {
+			if ErrorCode(err) != EINVALID {
+				t.Fatalf("a description of %d bytes: %v", len(in), err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.ValidString(out) || out != strings.TrimSpace(out) {
+			t.Fatalf("CleanDescription(%q) = %q", in, out)
+		}
+		for _, r := range out {
+			if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+				t.Fatalf("CleanDescription(%q) kept %U", in, r)
+			}
+		}
+		if again, err := CleanDescription(out); err != nil || again != out {
+			t.Fatalf("not idempotent: %q → %q → %q (%v)", in, out, again, err)
+		}
+		if len(out) > MaxDescriptionBytes {
+			t.Fatalf("CleanDescription(%q) is %d bytes", in, len(out))
+		}
+	})
 }

@@ -160,6 +160,21 @@ func TestListSearch(t *testing.T) {
 	if got := ids("admin", "q=%25"); len(got) != 0 {
 		t.Errorf("q=%%: %q, want none (a literal percent sign)", got)
 	}
+	// Hostile searches find nothing and change nothing.
+	before := e.snapshot()
+	for _, q := range []string{"q=%27%20OR%201%3D1%20--", "q=_", "q=%5C", "q=alice%27)%3B%20DROP%20TABLE%20videos%3B--"} {
+		if got := ids("admin", q); len(got) != 0 {
+			t.Errorf("?%s: %q, want none", q, got)
+		}
+	}
+	for _, q := range []string{"q=%FF%FE", "q=%00", "q=alice%E2%80%AE", "q=a%0Ab"} {
+		if status, _, b := e.do(req{method: "GET", path: "/api/videos?" + q, key: "admin"}); status != http.StatusBadRequest {
+			t.Errorf("?%s: %d, want 400: %s", q, status, b)
+		}
+	}
+	if after := e.snapshot(); after != before {
+		t.Errorf("searches changed the store:\n%s\n%s", before, after)
+	}
 	newest, oldest := ids("admin", "q=public"), ids("admin", "q=public&order=oldest")
 	if len(newest) != 3 || newest[0] != " public" || oldest[0] != "alice public" {
 		t.Errorf("newest %q, oldest %q", newest, oldest)

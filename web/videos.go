@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"reel"
 	"reel/api"
@@ -66,8 +67,12 @@ func listQuery(r *http.Request, f *reel.VideoFilter) error {
 	if len(search) > maxQueryBytes {
 		return reel.Errorf(reel.EINVALID, "q must be at most %d bytes.", maxQueryBytes)
 	}
-	// Invisible characters cannot be in a stored title either.
-	f.Query = strings.TrimSpace(reel.Sanitize(search, maxQueryBytes))
+	// Stored titles hold no control or invisible characters: a search
+	// with them could only find nothing, or, stripped, everything.
+	if !utf8.ValidString(search) || reel.Sanitize(search, maxQueryBytes) != search {
+		return reel.Errorf(reel.EINVALID, "q must be text without control or invisible characters.")
+	}
+	f.Query = strings.TrimSpace(search)
 	if v := q.Get("status"); v != "" {
 		if !reel.ValidStatus(reel.Status(v)) {
 			return reel.Errorf(reel.EINVALID, "status must be uploading, queued, processing, ready or failed.")
