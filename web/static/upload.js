@@ -12,6 +12,8 @@
 // - A lost connection is retried with the delays below, each time from the
 //   offset the server reports; if the browser is offline when they run
 //   out, the upload continues by itself when it is back online.
+// - Over the server's upload rate (429), an upload waits the Retry-After
+//   the server asks for and goes on.
 // - Pause stops sending and keeps the upload on the server; resume asks
 //   the server for its offset and goes on from there.
 // - After a reload (or a crash of the browser), choosing the same file
@@ -325,6 +327,14 @@ async function begin(item) {
     },
     onError: (err) => {
       if (item.upload !== upload || item.state !== 'uploading') return;
+      const res = err.originalResponse;
+      if (res && res.getStatus() === 429) {
+        // Over the server's upload rate: wait as long as it asks, then go on.
+        const wait = Math.min(300, Math.max(1, Number(res.getHeader('Retry-After')) || 5));
+        say(item, `Too many uploads at once for the server: trying again in ${wait} s…`, true);
+        setTimeout(() => { if (item.upload === upload && item.state === 'uploading') upload.start(); }, wait * 1000);
+        return;
+      }
       if (!err.originalResponse && !navigator.onLine) {
         // Out of retries while offline: continue once back online.
         say(item, 'Offline: the upload continues when the network is back.', true);

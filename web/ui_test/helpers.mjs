@@ -54,9 +54,9 @@ export function makeNoise(dir, name, size) {
 }
 
 // startReel runs reel serve on a temp data dir with the keys named in
-// keys ({name: role}) and returns its URL, the keys' secrets, the data
-// dir and a stop function.
-export async function startReel(keys = { admin: 'admin' }) {
+// keys ({name: role}), and args added to reel serve's, and returns its
+// URL, the keys' secrets, the data dir and a stop function.
+export async function startReel(keys = { admin: 'admin' }, args = []) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-ui-'));
   const secrets = {};
   // reel keys creates no database: reel migrate makes it first.
@@ -65,7 +65,7 @@ export async function startReel(keys = { admin: 'admin' }) {
     const out = execFileSync(reelBin, ['keys', 'create', '--data', data, '--name', name, '--role', role], { encoding: 'utf8' });
     secrets[name] = out.trim().split('\n').pop();
   }
-  const proc = spawn(reelBin, ['serve', '--data', data, '--addr', '127.0.0.1:0', '--workers', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(reelBin, ['serve', '--data', data, '--addr', '127.0.0.1:0', '--workers', '1', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`reel did not start:\n${log}`)), 30_000);

@@ -442,3 +442,35 @@ test('contrast in both themes, and a focus order that follows the page', {
     await page.close();
   }
 });
+
+test('the queue waits out the server\'s upload rate limit', {
+  skip: fs.existsSync(reelBin) ? false : `no reel binary at ${reelBin} (go build -o bin/reel ./cmd/reel)`,
+  timeout: 120_000,
+}, async (t) => {
+  // One upload may start a second, none at once beyond it.
+  const reel = await startReel({ uma: 'uploader' }, ['--upload-rate', '60', '--upload-burst', '1']);
+  t.after(reel.stop);
+  const dir = tempDir('reel-rate-');
+  const files = ['a', 'b', 'c'].map((n) => makeClip(dir, `rate ${n}.mp4`));
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ baseURL: reel.url, viewport: { width: 390, height: 900 } });
+  const creations = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/uploads/') creations.push(r.status());
+  });
+  await page.goto('/');
+  await page.getByLabel('API key').fill(reel.keys.uma);
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await page.getByLabel('Video files').setInputFiles(files);
+  await page.getByRole('button', { name: 'Upload all' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('.queue-item')].every((li) => li.dataset.state === 'done'),
+    null, { timeout: 60_000 });
+  await screenshot(page, 'rate-limited-390');
+  t.diagnostic(`creations: ${creations.join(' ')}`);
+  assert.ok(creations.includes(429), `no upload was rate limited: ${creations}`);
+  assert.equal(creations.filter((s) => s === 201).length, 3, `creations: ${creations}`);
+  assert.equal(await page.locator('.queue-item .q-error:visible').count(), 0);
+  const { videos } = await (await fetch(`${reel.url}/api/videos`, { headers: { Authorization: `Bearer ${reel.keys.uma}` } })).json();
+  assert.equal(videos.length, 3, 'each file arrived once');
+});
