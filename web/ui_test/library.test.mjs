@@ -289,6 +289,7 @@ test('an admin manages keys in the page; a signed-out visitor sees only public v
   t.after(reel.stop);
   const pub = await upload(reel.url, { title: 'a public one', visibility: 'public', key: reel.keys.ulla });
   const unlisted = await upload(reel.url, { title: 'an unlisted one', visibility: 'unlisted', key: reel.keys.ulla });
+  const bosses = await upload(reel.url, { title: "the admin's", visibility: 'public', key: reel.keys.boss });
   const browser = await launch();
   t.after(() => browser.close());
 
@@ -366,6 +367,10 @@ test('an admin manages keys in the page; a signed-out visitor sees only public v
   await upage.locator(`#videos li[data-video-id="${unlisted.id}"]`).waitFor();
   assert.equal(await upage.locator('#upload-section').isVisible(), true);
   assert.equal(await upage.locator(`#videos li[data-video-id="${unlisted.id}"] .delete`).isVisible(), true);
+  // Another key's video: listed (public), but not the uploader's to delete or retry.
+  const theirs = upage.locator(`#videos li[data-video-id="${bosses.id}"]`);
+  await theirs.waitFor();
+  assert.equal(await theirs.locator('button:visible').count(), 0, "Delete or Retry on another key's video");
   assert.equal(await upage.locator('#keys-section').count(), 0, 'keys for an uploader');
   const keys = await upage.evaluate(async () => (await fetch('/api/keys')).status);
   assert.equal(keys, 403);
