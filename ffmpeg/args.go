@@ -223,11 +223,12 @@ func kbps(bits int) string {
 }
 
 // PosterArgs returns the arguments of the ffmpeg command that writes one
-// JPEG frame, taken at second at, of size w×h to out, made as the
-// renditions are (deinterlaced, tone-mapped). A separate command rather
-// than a branch of the ladder's graph: seeking straight to one frame costs
-// a fraction of a second, and a poster branch would have to pass every
-// frame through a select filter and an extra output.
+// JPEG frame, taken at second at, of size w×h to out (a file, or "pipe:1"
+// for stdout), made as the renditions are (deinterlaced, tone-mapped). A
+// separate command rather than a branch of the ladder's graph: seeking
+// straight to one frame costs a fraction of a second, and a poster branch
+// would have to pass every frame through a select filter and an extra
+// output.
 func PosterArgs(input, out string, plan *Plan, at float64, w, h int) []string {
 	var chain []string
 	if plan.Deinterlace {
@@ -238,17 +239,26 @@ func PosterArgs(input, out string, plan *Plan, at float64, w, h int) []string {
 	}
 	// Square pixels at the display aspect, as the renditions have.
 	chain = append(chain, fmt.Sprintf("scale=%d:%d,setsar=1", w, h))
-	return []string{
+	return append([]string{
 		"-nostdin", "-y", "-loglevel", "error",
 		// Seek on the input: jump to the keyframe before at, decode to at.
 		"-ss", strconv.FormatFloat(at, 'f', 3, 64),
 		"-i", inputURL(input),
 		"-map", fmt.Sprintf("0:%d", plan.Probe.Video.Index), "-map_metadata", "-1",
 		"-vf", strings.Join(chain, ","),
-		// One frame, good JPEG quality (2 is best, 31 worst), to one file.
-		"-frames:v", "1", "-q:v", "3", "-update", "1",
-		out,
+		// One frame, good JPEG quality (2 is best, 31 worst).
+		"-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3",
+	}, imageOutput(out)...)
+}
+
+// imageOutput names where ffmpeg writes one picture: a file (the image2
+// muxer, told it is one file and no numbered pattern) or, for "pipe:1",
+// stdout (image2pipe, as image2 cannot write to a pipe).
+func imageOutput(out string) []string {
+	if out == "pipe:1" {
+		return []string{"-f", "image2pipe", out}
 	}
+	return []string{"-update", "1", out}
 }
 
 // PosterSize returns the poster's size: the top rung's, scaled down to fit

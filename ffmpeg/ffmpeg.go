@@ -12,7 +12,7 @@
 // hls). The output folder ends up as:
 //
 //	master.m3u8          written last: its presence means the rest is complete
-//	poster.jpg           a frame from 10 % in, at most 1280 pixels on its long side
+//	poster.jpg           the most detailed of frames from 10 % to 55 % in, at most 1280 pixels on its long side
 //	storyboard_0.jpg     sprite sheets of thumbnails (160 px), up to 10x10 each
 //	storyboard.vtt       WebVTT cues: time → sheet#xywh=x,y,w,h
 //	360p/index.m3u8      media playlist (VOD, relative URIs)
@@ -90,9 +90,6 @@ func (t *Transcoder) logger() *slog.Logger {
 }
 
 const (
-	// posterAt is where in the source the poster is taken: past fades from
-	// black and title cards, still in the opening.
-	posterAt = 0.10
 	// completeShare is how much of the source's duration the renditions
 	// must hold. Less means ffmpeg stopped at a truncated or damaged part
 	// (it exits 0 when a faststart MP4 is cut short); the margin allows for

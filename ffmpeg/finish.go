@@ -168,36 +168,119 @@ func checkPoster(name string) error {
 	return nil
 }
 
-// poster writes the poster: for a video, a frame from posterAt into the
-// source, or its first frame if seeking there yields nothing (a source
-// whose index overstates its length); for audio only, the waveform.
+// posterCandidates are where in the source the poster's candidates are
+// taken, as fractions of its duration: from past the opening's fades and
+// title cards to the middle, so that one of them shows the video itself.
+var posterCandidates = []float64{0.10, 0.25, 0.40, 0.55}
+
+// poster writes the poster: for a video, the most detailed of a few
+// candidate frames (bestFrame), or its first frame if no candidate could
+// be taken (a source whose index overstates its length); for audio only,
+// the waveform.
 func (t *Transcoder) poster(ctx context.Context, input, out string, plan *Plan) error {
-	var tries [][]string
 	if plan.AudioOnly {
-		tries = append(tries, WaveformArgs(input, out, plan))
-	} else {
-		w, h := PosterSize(plan.Rungs)
-		for _, at := range []float64{posterAt * plan.Probe.Duration, 0} {
-			tries = append(tries, PosterArgs(input, out, plan, at, w, h))
-		}
-	}
-	var err error
-	for _, args := range tries {
 		os.Remove(out) // so a stale file never passes for a new one
-		if _, err = t.run(ctx, t.ffmpeg(), args, nil); err == nil {
-			if err = checkPoster(out); err == nil {
-				return nil
-			}
+		_, err := t.run(ctx, t.ffmpeg(), WaveformArgs(input, out, plan), nil)
+		if err == nil {
+			err = checkPoster(out)
 		}
-		if ctx.Err() != nil {
+		return posterError(err)
+	}
+	w, h := PosterSize(plan.Rungs)
+	var frames [][]byte
+	var err error
+	for _, share := range posterCandidates {
+		if plan.Probe.Duration <= 0 {
+			break // no length to take shares of: the first frame below
+		}
+		var jpeg []byte
+		if jpeg, err = t.frame(ctx, input, plan, share*plan.Probe.Duration, w, h); err == nil {
+			frames = append(frames, jpeg)
+		} else if ctx.Err() != nil {
 			return ctx.Err()
 		}
+	}
+	if len(frames) == 0 {
+		var jpeg []byte
+		if jpeg, err = t.frame(ctx, input, plan, 0, w, h); err != nil {
+			return posterError(err)
+		}
+		frames = append(frames, jpeg)
+	}
+	return writeFileAtomic(out, bestFrame(frames))
+}
+
+// bestFrame returns the most detailed of the JPEG frames: the largest.
+// At one size and quality, a JPEG's size follows its detail: a black or
+// faded frame, a flat title card or a blurred transition compresses to a
+// fraction of a frame of the scene, so this measure avoids them without
+// decoding a pixel.
+func bestFrame(frames [][]byte) []byte {
+	var best []byte
+	for _, f := range frames {
+		if len(f) > len(best) {
+			best = f
+		}
+	}
+	return best
+}
+
+// frame returns the JPEG of the source's frame at second at, w×h, made as
+// the renditions are; an empty picture (a seek past the end) is an error.
+func (t *Transcoder) frame(ctx context.Context, input string, plan *Plan, at float64, w, h int) ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := t.run(ctx, t.ffmpeg(), PosterArgs(input, "pipe:1", plan, at, w, h), &b); err != nil {
+		return nil, err
+	}
+	if b.Len() == 0 {
+		return nil, errors.New("poster: no frame at " + seconds(at) + " s")
+	}
+	return b.Bytes(), nil
+}
+
+// posterError is what a failure to make the poster becomes: ffmpeg's
+// failure keeps its stderr for the operator.
+func posterError(err error) error {
+	if err == nil {
+		return nil
 	}
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		return reel.WrapError(reel.EINTERNAL, "Could not make the poster.", exit)
 	}
 	return fmt.Errorf("poster: %w", err)
+}
+
+// Still returns the JPEG of input's frame at second at, made as a
+// poster is (the top rendition's size, at most 1280 pixels on the long
+// side, deinterlaced and tone-mapped as the renditions are): the poster
+// an owner picks by its time. A source without video, or a time past its
+// end, is an *reel.Error with EINVALID.
+func (t *Transcoder) Still(ctx context.Context, input string, at float64) ([]byte, error) {
+	if !(at >= 0) || math.IsInf(at, 0) {
+		return nil, reel.Errorf(reel.EINVALID, "The time must be a number of seconds, 0 or more.")
+	}
+	probe, err := t.Probe(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	plan := NewPlan(probe)
+	if plan.AudioOnly {
+		return nil, reel.Errorf(reel.EINVALID, "The video has no picture to take a poster from.")
+	}
+	if d := plan.Probe.Duration; d > 0 && at >= d {
+		return nil, reel.Errorf(reel.EINVALID, "The time %s s is past the video's end (%s s).", seconds(at), seconds(d))
+	}
+	w, h := PosterSize(plan.Rungs)
+	jpeg, err := t.frame(ctx, input, plan, at, w, h)
+	if err != nil && ctx.Err() == nil {
+		var exit *ExitError
+		if errors.As(err, &exit) {
+			return nil, reel.WrapError(reel.EINTERNAL, "Could not take the frame.", exit)
+		}
+		return nil, reel.Errorf(reel.EINVALID, "The video has no frame at %s s.", seconds(at))
+	}
+	return jpeg, err
 }
 
 // writeMaster writes the master playlist of the renditions.

@@ -63,6 +63,16 @@ const (
 	// Rotated is AudioFirst remuxed with a 90° display rotation: stored
 	// landscape, shown portrait, as phones record.
 	Rotated = "rotated.mp4"
+
+	// The openings a poster must not be taken from; not in Kinds, as only
+	// the poster's tests want them.
+
+	// BlackStart is H.264, 320x180, 25 fps, 10 s, no audio: 3 s of black,
+	// then a test pattern.
+	BlackStart = "black-start.mp4"
+	// FadeIn is H.264, 320x180, 25 fps, 10 s, no audio: a test pattern
+	// fading in from black over its first 5 s.
+	FadeIn = "fade-in.mp4"
 )
 
 // Kinds lists every kind of clip, for tests that run them all.
@@ -115,6 +125,12 @@ func recipe(name string) ([]string, bool) {
 	case Matroska:
 		return []string{"-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30", "-t", "4",
 			"-c:v", x264, "-preset", ultra, "-pix_fmt", yuv420}, true
+	case BlackStart:
+		return []string{"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "10",
+			"-vf", "fade=type=in:start_time=3:duration=0.04", "-c:v", x264, "-preset", ultra, "-pix_fmt", yuv420}, true
+	case FadeIn:
+		return []string{"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "10",
+			"-vf", "fade=type=in:start_time=0:duration=5", "-c:v", x264, "-preset", ultra, "-pix_fmt", yuv420}, true
 	case Odd:
 		return []string{"-f", "lavfi", "-i", "testsrc2=size=318x180:rate=25", "-f", "lavfi", "-i", tone,
 			"-t", "3", "-c:v", x264, "-preset", ultra, "-pix_fmt", yuv420, "-c:a", "aac", "-b:a", "64k"}, true
