@@ -5,7 +5,8 @@ package reel
 // uploads them and the handlers that serve them:
 //
 //	master.m3u8          written last: a visible master means a complete video
-//	poster.jpg           the poster
+//	poster.jpg           the poster the transcode made
+//	poster-<id>.jpg      a poster the owner chose, one name per choice (Video.Poster)
 //	storyboard_0.jpg     sprite sheets of thumbnails
 //	storyboard.vtt       WebVTT cues: time → sheet#xywh=x,y,w,h
 //	enc.key              AES-128 key, for encrypted videos only
@@ -40,3 +41,17 @@ const (
 	// (a fmt pattern, as ffmpeg's -hls_segment_filename takes it).
 	SegmentPattern = "seg_%05d.m4s"
 )
+
+// NewPosterFile returns a new name for a poster an owner chooses. Each
+// choice gets its own name, since players, CDNs and reel's cache keep
+// published files for long under their name.
+func NewPosterFile() string { return "poster-" + NewID() + ".jpg" }
+
+// PosterFile returns the file of v's poster: the one its owner chose, or
+// the one the transcode made.
+func (v *Video) PosterFile() string {
+	if v.Poster != "" {
+		return v.Poster
+	}
+	return PosterImage
+}

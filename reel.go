@@ -62,6 +62,11 @@ type Video struct {
 	// transcoded whole, N for one split into N pieces (SplitTranscoder).
 	Chunks int
 
+	// Poster is the file, under the video's outputs, of the poster its
+	// owner chose; "" for the one the transcode made (PosterImage). Each
+	// choice gets a new name (NewPosterFile): published files are immutable.
+	Poster string
+
 	// Warnings is the media report: what probing found and what reel
 	// decided about it (no audio, rotation applied, HDR tone-mapped...).
 	Warnings []MediaWarning
@@ -154,6 +159,7 @@ type VideoUpdate struct {
 	Height      *int
 	UploadID    *string
 	Visibility  *Visibility
+	Poster      *string
 	Renditions  []Rendition    // set when non-nil
 	Warnings    []MediaWarning // set when non-nil
 }

@@ -63,6 +63,12 @@ type VideoUpdate struct {
 	Visibility  *reel.Visibility `json:"visibility"`
 }
 
+// PosterChoice is the JSON body of PUT /api/videos/{id}/poster: the time,
+// in seconds from the start, of the frame to make the poster.
+type PosterChoice struct {
+	Time *float64 `json:"time"`
+}
+
 // DirectUploadRequest is the body of POST /api/videos/direct.
 type DirectUploadRequest struct {
 	Filename    string `json:"filename"`

@@ -46,7 +46,7 @@ func New(db *sql.DB, enqueue EnqueueFunc) *Store {
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
 	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility, encrypted,
-	description, chunks`
+	description, chunks, poster`
 
 // Besides columns, every row keeps title_folded, its title as searches
 // compare it (reel.FoldTitle): written with every title, never read.
@@ -82,11 +82,11 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) (err error) {
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`, title_folded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
 		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
 		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility), v.Encrypted,
-		v.Description, max(v.Chunks, 1), reel.FoldTitle(v.Title))
+		v.Description, max(v.Chunks, 1), v.Poster, reel.FoldTitle(v.Title))
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
 	} else if err != nil {
@@ -305,6 +305,9 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 	if u.Visibility != nil {
 		add("visibility", string(*u.Visibility))
 	}
+	if u.Poster != nil {
+		add("poster", *u.Poster)
+	}
 	if u.Error != nil {
 		add("error", *u.Error)
 	}
@@ -495,7 +498,7 @@ func scanVideo(row scanner) (*reel.Video, error) {
 	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
 		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
 		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility, &v.Encrypted,
-		&v.Description, &v.Chunks)
+		&v.Description, &v.Chunks, &v.Poster)
 	if err != nil {
 		return nil, err
 	}

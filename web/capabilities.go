@@ -46,3 +46,16 @@ type privateSigner interface {
 	// MintedPrivate reports whether a verified token came from SignPrivate.
 	MintedPrivate(token string) bool
 }
+
+// LocalBlobStore is the optional capability of stores whose blobs are
+// plain files, so that ffmpeg can read them in place (posterFrame).
+type LocalBlobStore interface {
+	LocalPath(key string) string
+}
+
+// PresignedBlobStore is the optional capability of stores that hand out
+// time-limited URLs for reading a blob, which ffmpeg can read directly
+// (posterFrame).
+type PresignedBlobStore interface {
+	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, error)
+}

@@ -10,14 +10,17 @@ import (
 // its Content-Type says, never sniffed into script or HTML) and sends no
 // Referer onwards. The page and its assets carry a Content-Security-Policy
 // with no inline script (but the import map, by its hash) or style and no
-// framing; the media, posters and storyboards they load come from this
-// origin or the public URL's. API
+// framing (but the embed page's, by the origins of EmbedOrigins); the
+// media, posters and storyboards they load come from this origin or the
+// public URL's. API
 // answers, which carry signed URLs and session state, are never stored by
 // any cache.
 
 // securityHeaders adds the headers above before the handler writes.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
-	csp := contentSecurityPolicy(s.PublicURL, s.page.scriptHash)
+	csp := contentSecurityPolicy(s.PublicURL, "'none'", s.page.scriptHash)
+	// The embed page alone may be framed, by the configured origins.
+	embedCSP := contentSecurityPolicy(s.PublicURL, frameAncestors(s.EmbedOrigins), s.page.scriptHash)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -27,6 +30,10 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		case strings.HasPrefix(r.URL.Path, "/play/"):
 			// Media keeps its own caching; players may embed it anywhere.
+		case strings.HasPrefix(r.URL.Path, "/embed/"):
+			// No X-Frame-Options: it knows no list of origins, and browsers
+			// that know frame-ancestors ignore it anyway.
+			h.Set("Content-Security-Policy", embedCSP)
 		default:
 			h.Set("Content-Security-Policy", csp)
 			h.Set("X-Frame-Options", "DENY") // frame-ancestors for old browsers
@@ -35,11 +42,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// contentSecurityPolicy is the page's policy. hls.js plays through Media
-// Source Extensions (blob: media) and may start a worker from a blob.
-// scripts are the hashes ('sha256-...') of the inline scripts allowed:
-// the page's import map (page.go).
-func contentSecurityPolicy(publicURL string, scripts ...string) string {
+// contentSecurityPolicy is the page's policy, framed by frameAncestors
+// only. hls.js plays through Media Source Extensions (blob: media) and
+// may start a worker from a blob. scripts are the hashes ('sha256-...')
+// of the inline scripts allowed: the page's import map (page.go).
+func contentSecurityPolicy(publicURL, frameAncestors string, scripts ...string) string {
 	media := "'self'"
 	if u, err := url.Parse(publicURL); err == nil && u.Scheme != "" && u.Host != "" {
 		media += " " + u.Scheme + "://" + u.Host
@@ -55,7 +62,7 @@ func contentSecurityPolicy(publicURL string, scripts ...string) string {
 		"object-src 'none'",
 		"base-uri 'none'",
 		"form-action 'self'",
-		"frame-ancestors 'none'",
+		"frame-ancestors " + frameAncestors,
 	}, "; ")
 }
 

@@ -52,6 +52,18 @@ type pageAssets struct {
 	// scriptHash is the CSP source allowing the import map:
 	// 'sha256-<base64>'.
 	scriptHash string
+	// importMap is the import map's script element, for other pages
+	// (the embed page) to carry too.
+	importMap []byte
+}
+
+// url is the hashed URL of the asset name ("style.css"), or its plain
+// URL if there is no such asset.
+func (p *pageAssets) url(name string) string {
+	if a, ok := p.files[name]; ok {
+		return "/static/" + name + "?v=" + a.hash
+	}
+	return "/static/" + name
 }
 
 // assetRef matches the page's references to its assets.
@@ -102,6 +114,7 @@ func newPageAssets(fsys fs.FS) *pageAssets {
 	})
 	// The import map must come before the first module script.
 	tag := append(append([]byte(`<script type="importmap">`), importMap...), "</script>\n"...)
+	p.importMap = tag
 	if i := bytes.Index(html, []byte(`<script type="module"`)); i >= 0 {
 		html = append(html[:i:i], append(tag, html[i:]...)...)
 	}

@@ -27,7 +27,7 @@ func (s *Server) playback(r *http.Request, v *reel.Video) *api.Playback {
 		tok = ps.SignPrivate(videoID, expires)
 	}
 	base := s.baseURL(r) + "/play/" + tok + "/" + videoID + "/"
-	p := &api.Playback{URL: base + reel.MasterPlaylist, PosterURL: base + reel.PosterImage, ExpiresAt: expires.UTC()}
+	p := &api.Playback{URL: base + reel.MasterPlaylist, PosterURL: base + v.PosterFile(), ExpiresAt: expires.UTC()}
 	if rs, ok := s.Signer.(RequestSigner); ok {
 		q, err := rs.SignQuery(base, videoID, expires)
 		if err != nil {

@@ -27,6 +27,7 @@ func (s *Server) routes() []endpoint {
 		h("PATCH", "/api/videos/{id}", s.handleUpdate),
 		h("DELETE", "/api/videos/{id}", s.handleDelete),
 		h("POST", "/api/videos/{id}/retry", s.handleRetry),
+		h("PUT", "/api/videos/{id}/poster", s.handlePoster),
 		h("POST", "/api/videos/direct", s.handleDirectCreate),
 		h("POST", "/api/videos/{id}/complete", s.handleDirectComplete),
 		// Each video's event log and the webhooks (webhooks.go).
@@ -60,6 +61,8 @@ func (s *Server) routes() []endpoint {
 		h("GET", "/healthz", health.Live),
 		h("GET", "/readyz", s.handleReady),
 		h("GET", "/metrics", s.handleMetrics),
+		// The player alone, for other sites' iframes (embed.go).
+		h("GET", "/embed/{id}", s.handleEmbed),
 		// The web page and its assets (page.go).
 		h("GET", "/static/", s.handleStatic),
 		h("GET", "/{$}", s.handlePage),

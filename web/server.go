@@ -63,6 +63,14 @@ type Server struct {
 	// answers 200 like /healthz.
 	Ready http.Handler
 
+	// EmbedOrigins are the origins (https://blog.example.com) whose pages
+	// may frame the embed page, /embed/{id}; none means any.
+	EmbedOrigins []string
+
+	// Frames, if set, takes the frame an owner picks as the poster by its
+	// time (PUT /api/videos/{id}/poster with {"time": ...}).
+	Frames Stiller
+
 	// Now returns the current time; tests move it.
 	Now func() time.Time
 

@@ -165,6 +165,7 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		return func() io.Reader { return bytes.NewReader(raw) }, map[string]string{"Content-Type": ctype}
 	}
 	formBody, formHdr := form()
+	poster := picture(t, "png", 32, 32)
 	// A webhook to read, rotate and delete.
 	e.s.Webhooks, e.s.Events = WebhookConfig{Store: e.store}, e.store
 	hook := &reel.Webhook{URL: "https://example.com/hook", Events: []string{reel.EventVideoReady}, Secret: "whsec_AAAA"}
@@ -198,6 +199,9 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "GET", path: "/play/" + tok + "/" + ready + "/master.m3u8", want: 200},
 		{method: "PATCH", path: "/api/videos/" + ready, key: "alice", body: text(`{"title":"renamed"}`), want: 200},
 		{method: "GET", path: "/api/videos/" + ready + "/events", key: "alice", want: 200},
+		{method: "PUT", path: "/api/videos/" + ready + "/poster", key: "alice", header: map[string]string{"Content-Type": "image/png"},
+			body: func() io.Reader { return bytes.NewReader(poster) }, want: 200},
+		{method: "GET", path: "/embed/" + ready, want: 200},
 		{method: "GET", path: "/api/webhooks", key: "admin", want: 200},
 		{method: "POST", path: "/api/webhooks", key: "admin", body: text(`{"url":"https://example.com/h2","events":["video.failed"]}`), want: 201},
 		{method: "POST", path: "/api/webhooks/" + hook.ID + "/rotate", key: "admin", want: 200},

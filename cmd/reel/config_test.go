@@ -46,6 +46,11 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"--signing-key", "short"},
 		{"--public-url", "example.com"},
 		{"--log-level", "loud"},
+		{"--embed-origins", "blog.example.com"},
+		{"--embed-origins", "https://blog.example.com/path"},
+		{"--embed-origins", "https://a.example, 'self'"},
+		{"--embed-origins", "https://a.example;script-src *"},
+		{"--embed-origins", ""},
 		{"stray-argument"},
 	} {
 		c := &ServeCommand{Lookup: none}
@@ -80,5 +85,23 @@ func TestWorkerFlags(t *testing.T) {
 		if err := (&WorkerCommand{Lookup: none}).ParseFlags(args); err == nil {
 			t.Errorf("ParseFlags(%q) accepted", args)
 		}
+	}
+}
+
+// --embed-origins (REEL_EMBED_ORIGINS): any by default, else the origins
+// listed, as frame-ancestors takes them.
+func TestEmbedOriginsFlag(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	c := &ServeCommand{Lookup: none}
+	if err := c.ParseFlags(nil); err != nil || c.embedOrigins != nil {
+		t.Errorf("default: %q, %v; want any (nil)", c.embedOrigins, err)
+	}
+	env := func(k string) (string, bool) {
+		return " https://blog.example.com/ ,http://127.0.0.1:9000", k == "REEL_EMBED_ORIGINS"
+	}
+	c = &ServeCommand{Lookup: env}
+	if err := c.ParseFlags(nil); err != nil || len(c.embedOrigins) != 2 ||
+		c.embedOrigins[0] != "https://blog.example.com" || c.embedOrigins[1] != "http://127.0.0.1:9000" {
+		t.Errorf("REEL_EMBED_ORIGINS: %q, %v", c.embedOrigins, err)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"reel/blobcache"
+	"reel/ffmpeg"
 	"reel/s3"
 	"reel/sqlstore"
 	"reel/token"
@@ -37,6 +40,8 @@ type ServeCommand struct {
 	SigningKey    string
 	Signing       signingConfig
 	AllowOrigin   string
+	EmbedOrigins  string
+	embedOrigins  []string // EmbedOrigins parsed; nil for any
 	PlaybackTTL   time.Duration
 	PublicURL     string
 	Workers       int
@@ -67,6 +72,7 @@ func (c *ServeCommand) cmdLine() *cmdLine {
 	fs.StringVar(&c.SigningKey, "signing-key", "", "`key` signing playback URLs, 32 bytes or more (default: generated once and kept in the database)")
 	c.Signing.flags(fs)
 	fs.StringVar(&c.AllowOrigin, "allow-origin", "*", "Access-Control-Allow-Origin of playback responses")
+	fs.StringVar(&c.EmbedOrigins, "embed-origins", "*", "`origins` whose pages may frame the embed page /embed/{id}, comma-separated (such as https://blog.example.com), or * for any")
 	fs.DurationVar(&c.PlaybackTTL, "playback-ttl", 6*time.Hour, "how long signed playback URLs stay valid")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base `URL` of playback links (default: the request's host)")
 	fs.IntVar(&c.Workers, "workers", max(1, runtime.NumCPU()/2), "transcodes running at once in this process (0: none, reel worker runs them)")
@@ -116,6 +122,11 @@ func (c *ServeCommand) validate() error {
 		return errors.New("--public-url must start with http:// or https://")
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	origins, err := parseEmbedOrigins(c.EmbedOrigins)
+	if err != nil {
+		return err
+	}
+	c.embedOrigins = origins
 	if err := c.Access.validate(c.PlaybackTTL); err != nil {
 		return err
 	}
@@ -255,7 +266,14 @@ func (c *ServeCommand) server(ctx context.Context, p *parts, open bool) (*web.Se
 	}
 	access := c.Access.config(p.videos)
 	access.AllowOpen = open
+	// A poster chosen by its time is a frame ffmpeg takes; an API process
+	// without ffmpeg takes posters as pictures only.
+	var frames web.Stiller
+	if haveTools(c.FFmpeg, c.FFprobe) {
+		frames = &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Logger: p.log}
+	}
 	return &web.Server{
+		Frames:        frames,
 		Videos:        p.videos,
 		Originals:     p.originals,
 		Outputs:       served,
@@ -264,6 +282,7 @@ func (c *ServeCommand) server(ctx context.Context, p *parts, open bool) (*web.Se
 		Jobs:          p.queue,
 		MaxUploadSize: int64(c.MaxUploadSize),
 		AllowOrigin:   c.AllowOrigin,
+		EmbedOrigins:  c.embedOrigins,
 		PlaybackTTL:   c.PlaybackTTL,
 		PublicURL:     c.PublicURL,
 		Logger:        p.log,
@@ -307,4 +326,34 @@ func (c *ServeCommand) signingKey(ctx context.Context, db *sql.DB, log *slog.Log
 		log.Warn("the data dir's signing.key differs from the signing key in the database; signing with the database's (pass the file's key in --signing-old-keys to keep the URLs it signed valid)", "file", path)
 	}
 	return []byte(key), nil
+}
+
+// haveTools reports whether every program is found on PATH (or at its path).
+func haveTools(programs ...string) bool {
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// parseEmbedOrigins reads --embed-origins: "*" (any site, nil) or
+// origins separated by commas, each a scheme and host with no path, as
+// CSP's frame-ancestors takes them.
+func parseEmbedOrigins(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "*" {
+		return nil, nil
+	}
+	var out []string
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimSuffix(strings.TrimSpace(o), "/")
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" ||
+			u.Fragment != "" || u.User != nil || strings.ContainsAny(o, " ;'\"") {
+			return nil, fmt.Errorf("--embed-origins must be * or origins such as https://blog.example.com separated by commas, got %q", o)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
 }

@@ -43,6 +43,18 @@ func testVideoLifecycle(t *testing.T, b Backend) {
 		t.Errorf("UpdateVideo = %+v, %v", u, err)
 	}
 
+	// The poster the transcode made, until the owner chooses another.
+	if u.Poster != "" || u.PosterFile() != reel.PosterImage {
+		t.Errorf("new video's poster = %q (%s)", u.Poster, u.PosterFile())
+	}
+	poster := reel.NewPosterFile()
+	if u, err := s.UpdateVideo(ctx, v.ID, reel.VideoUpdate{Poster: &poster}); err != nil || u.Poster != poster || u.PosterFile() != poster {
+		t.Errorf("UpdateVideo poster = %+v, %v", u, err)
+	}
+	if got, err := s.Video(ctx, v.ID); err != nil || got.Poster != poster {
+		t.Errorf("Video after poster change = %+v, %v", got, err)
+	}
+
 	if err := s.DeleteVideo(ctx, v.ID); err != nil {
 		t.Fatal(err)
 	}
