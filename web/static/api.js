@@ -12,13 +12,15 @@ function errorMessage(status, statusText, body) {
   return `The server answered ${status}${statusText ? ' ' + statusText : ''}.`;
 }
 
-// api sends one request, with payload (if given) as its JSON body, and
-// answers the parsed JSON body (null for 204).
-export async function api(method, path, payload) {
+// api sends one request and answers the parsed JSON body (null for 204).
+// payload, if given, goes as the JSON body, or as itself (a File or Blob)
+// with its contentType.
+export async function api(method, path, payload, contentType) {
   const init = { method, headers: { Accept: 'application/json' } };
   if (payload !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(payload);
+    const raw = payload instanceof Blob;
+    init.headers['Content-Type'] = raw ? (contentType || payload.type) : 'application/json';
+    init.body = raw ? payload : JSON.stringify(payload);
   }
   let res;
   try {
@@ -29,13 +31,13 @@ export async function api(method, path, payload) {
     throw err;
   }
   if (res.status === 204) return null;
-  const body = await res.text();
+  const text = await res.text();
   if (!res.ok) {
-    const err = new Error(errorMessage(res.status, res.statusText, body));
+    const err = new Error(errorMessage(res.status, res.statusText, text));
     err.status = res.status;
     throw err;
   }
-  return JSON.parse(body);
+  return JSON.parse(text);
 }
 
 // videoPath is the API path of one video.

@@ -1,8 +1,8 @@
-// storyboard.js: hover previews on a timeline under the player, from the
-// storyboard reel publishes beside the master playlist: sprite sheets of
-// thumbnails and a WebVTT file whose cues name a sheet and a region
-// (storyboard_0.jpg#xywh=0,0,160,90). Hovering the bar shows the
-// thumbnail of that moment; clicking seeks there.
+// storyboard.js: the storyboard reel publishes beside the master
+// playlist: sprite sheets of thumbnails and a WebVTT file whose cues name
+// a sheet and a region (storyboard_0.jpg#xywh=0,0,160,90). The player
+// shows them over its seek bar (player.js), the watch page offers them as
+// poster choices (watch.js).
 // parse reads the cues of a storyboard VTT, resolving sheet URLs
 // against base (the signed folder of the video).
 export function parse(text, base) {
@@ -25,64 +25,15 @@ export function parse(text, base) {
   return cues;
 }
 
-let detachCurrent = null;
-
-// attach loads the storyboard of the video playing from masterURL and
-// wires the bar; the bar stays hidden if the video has none.
-export async function attach(video, bar, masterURL) {
-  detach();
+// load fetches and parses the storyboard of the video playing from
+// masterURL; none (yet) is an empty list.
+export async function load(masterURL) {
   const base = new URL('.', masterURL).href;
-  let cues;
   try {
     const res = await fetch(new URL('storyboard.vtt', base));
-    if (!res.ok) return;
-    cues = parse(await res.text(), base);
-  } catch (e) {
-    return; // no storyboard: the native controls remain
+    if (!res.ok) return [];
+    return parse(await res.text(), base);
+  } catch (_) {
+    return [];
   }
-  if (cues.length === 0) return;
-
-  const preview = bar.querySelector('.scrub-preview');
-  const fill = bar.querySelector('.scrub-fill');
-  const duration = () => video.duration || cues[cues.length - 1].end;
-  const at = (event) => {
-    const r = bar.getBoundingClientRect();
-    return Math.max(0, Math.min(1, (event.clientX - r.left) / r.width)) * duration();
-  };
-  const onMove = (event) => {
-    const t = at(event);
-    const cue = cues.find((c) => t >= c.start && t < c.end) || cues[cues.length - 1];
-    preview.style.width = `${cue.w}px`;
-    preview.style.height = `${cue.h}px`;
-    preview.style.backgroundImage = `url("${cue.url}")`;
-    preview.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
-    const r = bar.getBoundingClientRect();
-    const left = Math.max(0, Math.min(r.width - cue.w, event.clientX - r.left - cue.w / 2));
-    preview.style.left = `${left}px`;
-    preview.dataset.time = t.toFixed(1);
-    preview.hidden = false;
-  };
-  const onLeave = () => { preview.hidden = true; };
-  const onClick = (event) => { video.currentTime = at(event); };
-  const onTime = () => { fill.style.width = `${(100 * video.currentTime) / duration()}%`; };
-
-  bar.addEventListener('mousemove', onMove);
-  bar.addEventListener('mouseleave', onLeave);
-  bar.addEventListener('click', onClick);
-  video.addEventListener('timeupdate', onTime);
-  bar.hidden = false;
-  detachCurrent = () => {
-    bar.removeEventListener('mousemove', onMove);
-    bar.removeEventListener('mouseleave', onLeave);
-    bar.removeEventListener('click', onClick);
-    video.removeEventListener('timeupdate', onTime);
-    preview.hidden = true;
-    fill.style.width = '0';
-    bar.hidden = true;
-  };
-}
-
-export function detach() {
-  if (detachCurrent) detachCurrent();
-  detachCurrent = null;
 }

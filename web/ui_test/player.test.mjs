@@ -178,15 +178,14 @@ test('upload, transcode and play a video in the browser', {
   assert.match(await page.locator('#player-level').textContent(), /\d+×\d+ · [\d.,\s]+ kb\/s/);
   assert.equal(await page.locator('#player-error').isHidden(), true);
 
-  // The storyboard bar shows a thumbnail of the hovered moment, whose
+  // The player's seek bar shows a thumbnail of the hovered moment, whose
   // sprite sheet loads.
-  const scrub = page.locator('#player-scrub');
-  await scrub.waitFor();
-  await scrub.hover(); // scrolls the bar into view, then moves to its middle
-  const preview = page.locator('#player-scrub .scrub-preview');
+  const seek = page.getByRole('slider', { name: 'Seek' });
+  await seek.hover(); // scrolls the bar into view, then moves to its middle
+  const preview = page.locator('.seek-preview');
   await preview.waitFor();
-  const sheet = await preview.evaluate((el) => el.style.backgroundImage);
-  assert.match(sheet, /storyboard_\d+\.jpg/);
+  await page.waitForFunction(() => /storyboard_\d+\.jpg/.test(document.querySelector('.seek-thumb').style.backgroundImage));
+  const sheet = await page.locator('.seek-thumb').evaluate((el) => el.style.backgroundImage);
   const sheetURL = sheet.match(/url\("(.*)"\)/)[1];
   const sheetRes = await fetch(sheetURL);
   assert.equal(sheetRes.status, 200);
