@@ -334,3 +334,42 @@ test('embed page plays inside an iframe of another origin; other pages refuse fr
   assert.match(child.url(), /^chrome-error:/, `the watch page loaded in another site's frame: ${child.url()}`);
   await page.screenshot({ path: path.join(shots, 'embed-page-refused.png') });
 });
+
+test('a failed video: its reason, Retry and Delete on the watch page', { skip, timeout: 120_000 }, async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  // Not a video: the transcode fails for good.
+  const junk = path.join(tmp, 'notes.mp4');
+  fs.writeFileSync(junk, 'these are notes, not a video\n'.repeat(50));
+  const id = await upload(junk, `failing ${Date.now()}`);
+  t.after(() => fetch(`${baseURL}/api/videos/${id}`, { method: 'DELETE' }).catch(() => {}));
+  const deadline = Date.now() + 60_000;
+  while ((await getVideo(id)).status !== 'failed') {
+    assert.ok(Date.now() < deadline, 'the junk upload did not fail');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
+  for (const width of [1280, 390]) {
+    const page = await browser.newPage({ baseURL, viewport: { width, height: 800 } });
+    watchLog(t, page);
+    await page.goto(`/#/v/${id}`);
+    await page.locator('#player-error').waitFor();
+    assert.match(await page.locator('#player-error').textContent(), /\w/);
+    assert.equal(await page.getByRole('button', { name: 'Retry' }).isVisible(), true);
+    await noSideScroll(page, `failed video at ${width} px`);
+    await page.screenshot({ path: path.join(shots, `watch-${width}-failed.png`) });
+    await page.close();
+  }
+
+  const page = await browser.newPage({ baseURL });
+  await page.goto(`/#/v/${id}`);
+  const retried = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/videos/${id}/retry`));
+  await page.getByRole('button', { name: 'Retry' }).click();
+  assert.equal((await retried).status(), 202);
+  page.once('dialog', (d) => d.accept());
+  const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/api/videos/${id}`));
+  await page.getByRole('button', { name: 'Delete' }).click();
+  assert.equal((await deleted).status(), 204);
+  await page.waitForURL((u) => !u.hash.startsWith('#/v/'));
+  assert.equal((await fetch(`${baseURL}/api/videos/${id}`)).status, 404);
+});
