@@ -373,3 +373,74 @@ test('a failed video: its reason, Retry and Delete on the watch page', { skip, t
   await page.waitForURL((u) => !u.hash.startsWith('#/v/'));
   assert.equal((await fetch(`${baseURL}/api/videos/${id}`)).status, 404);
 });
+
+// contrastOf is the WCAG contrast ratio of an element's text against the
+// first opaque background behind it (as library.test.mjs measures).
+function contrastOf(el) {
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  let bg = null;
+  for (let n = el; n && !bg; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
+  }
+  bg = bg || rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
+  const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+test('watch page: contrast in both themes, labelled controls, a focus order that follows the page', { skip, timeout: READY_TIMEOUT + 60_000 }, async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  const id = await upload(clipPath(), `a11y ${Date.now()}`);
+  t.after(() => fetch(`${baseURL}/api/videos/${id}`, { method: 'DELETE' }).catch(() => {}));
+  await waitReady(id);
+  const selectors = ['#player-title', '#player-meta', '.level-line', '#player-renditions td', '.player-time',
+    '.player-quality', '#share-heading', '.share-row label', '#share-copy', '#player-edit', '#player-delete',
+    '#poster-heading', '#poster-frame', '.poster-pick span:last-child'];
+  for (const colorScheme of ['light', 'dark']) {
+    const page = await browser.newPage({ baseURL, colorScheme, viewport: { width: 1280, height: 900 } });
+    watchLog(t, page);
+    await page.goto(`/#/v/${id}`);
+    await page.locator('.poster-pick').first().waitFor();
+    await page.locator('#player-level[data-level]').waitFor({ state: 'attached' });
+    const ratios = [];
+    for (const sel of selectors) {
+      const ratio = await page.locator(sel).first().evaluate(contrastOf);
+      ratios.push(`${sel} ${ratio.toFixed(1)}`);
+      assert.ok(ratio >= 4.5, `${colorScheme}: ${sel} has contrast ${ratio.toFixed(2)}, want 4.5 or more`);
+    }
+    t.diagnostic(`${colorScheme}: ${ratios.join(', ')}`);
+    await page.screenshot({ path: path.join(shots, `watch-contrast-${colorScheme}.png`), fullPage: true });
+
+    if (colorScheme === 'light') {
+      // Every control of the player has a name.
+      for (const name of ['Play', 'Seek', 'Mute', 'Quality', 'Full screen']) {
+        assert.equal(await page.getByRole(name === 'Seek' ? 'slider' : name === 'Quality' ? 'combobox' : 'button', { name, exact: true }).count(), 1, `no control named ${name}`);
+      }
+      // Tab from the back link walks the page top to bottom: the owner's
+      // tools, the player's controls, share, poster.
+      await page.locator('a.back').focus();
+      const order = [];
+      for (let i = 0; i < 16; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await page.evaluate(() => {
+          const a = document.activeElement;
+          return a.id || a.getAttribute('aria-label') || a.className;
+        }));
+      }
+      const want = ['player-edit', 'player-delete', 'Play', 'Seek', 'Mute', 'Quality', 'Full screen',
+        'share-link', 'share-copy', 'share-embed', 'share-embed-copy', 'poster-frame', 'poster-file'];
+      const at = want.map((w) => order.indexOf(w));
+      assert.ok(at.every((n, i) => n >= 0 && (i === 0 || n > at[i - 1])), `tab order: ${order.join(', ')}`);
+    }
+    await page.close();
+  }
+});
