@@ -270,6 +270,9 @@ func TestTranscodeRefuses(t *testing.T) {
 		"-encryption_key", "76a6c65c5ea762046bd749a2e632ccbb", "-encryption_kid", "a7e61c373e219033c21091fa607bf3b8")
 	empty := filepath.Join(t.TempDir(), "empty.mov")
 	os.WriteFile(empty, nil, 0o644)
+	// The container lists a video stream that no frame of decodes: every
+	// packet dropped, or every byte of every packet damaged.
+	noFrames, damaged := mediatest.Path(t, mediatest.NoVideoFrames), mediatest.Path(t, mediatest.DamagedVideo)
 
 	for _, tt := range []struct {
 		name, input, want string
@@ -281,6 +284,8 @@ func TestTranscodeRefuses(t *testing.T) {
 		{"truncated, index last", truncated, "The file is incomplete or damaged; upload the complete file again.", "moov atom not found", false},
 		{"truncated, index first", truncatedFast, "The file is incomplete or damaged: only", "partial file", true},
 		{"VVC", vvc, "The file's video stream uses the VVC (H.266) codec, which this server cannot decode.", "", false},
+		{"video stream without frames", noFrames, "The file lists a video stream (H.264) but holds none of its frames", "", true},
+		{"damaged video stream", damaged, "The file's video stream (H.264) cannot be decoded: none of the", "", true},
 		{"encrypted", encrypted, "The file is encrypted (DRM-protected), so this server cannot decode it.", "", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +311,46 @@ func TestTranscodeRefuses(t *testing.T) {
 				t.Errorf("encoding started: %v", o.started)
 			}
 		})
+	}
+}
+
+// TestTranscodeShorterThanClaimed checks that a source whose header
+// claims a longer duration than its frames hold, and which ends cleanly,
+// is published as it is, with a warning saying how much was missing;
+// while one cut off in the middle of its data is still refused.
+func TestTranscodeShorterThanClaimed(t *testing.T) {
+	needFFmpeg(t)
+	src := generate(t, "whole.mkv", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-f", "lavfi", "-i", sine,
+		"-t", "4", "-c:v", x264, "-preset", "ultrafast", "-c:a", "aac")
+	input := mediatest.Overclaim(t, src, 3)
+	o := transcode(t, input)
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	checkOutput(t, input, o, "180p 320x180", true)
+	checkCodes(t, o, "shorter_than_claimed")
+	if d := o.res.Duration; d < 3.5 || d > 4.5 {
+		t.Errorf("duration %.2f s, want the 4 s the frames hold", d)
+	}
+	msg := o.res.Warnings[0].Message
+	for _, want := range []string{"claims 12.", "hold only 4.", "8.0 s (66 %) were missing"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("warning %q does not say %q", msg, want)
+		}
+	}
+
+	// The same header, but the file cut in the middle of a cluster.
+	data, err := os.ReadFile(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.mkv")
+	if err := os.WriteFile(cut, data[:len(data)*6/10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o = transcode(t, cut)
+	if reel.ErrorCode(o.err) != reel.EINVALID || !strings.HasPrefix(reel.ErrorMessage(o.err), "The file is incomplete or damaged: only") {
+		t.Fatalf("cut file: err %v, want EINVALID, incomplete", o.err)
 	}
 }
 

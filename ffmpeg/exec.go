@@ -132,10 +132,8 @@ var machineErrors = []string{"No space left on device", "Cannot allocate memory"
 // badSource reports whether a failed program's stderr blames the source,
 // and the sentence for the uploader if it does.
 func badSource(stderr string) (string, bool) {
-	for _, m := range machineErrors {
-		if strings.Contains(stderr, m) {
-			return "", false
-		}
+	if machineError(stderr) {
+		return "", false
 	}
 	// "Decoder (codec av1) not found for input stream #0:0": name it.
 	if m := decoderNotFound.FindStringSubmatch(stderr); m != nil {
@@ -149,6 +147,17 @@ func badSource(stderr string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// machineError reports whether a failed program's stderr blames the
+// machine (machineErrors): such a failure is worth retrying.
+func machineError(stderr string) bool {
+	for _, m := range machineErrors {
+		if strings.Contains(stderr, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // decoderNotFound matches ffmpeg's error for a stream it cannot decode.

@@ -43,10 +43,15 @@
 // read the file, or finds neither video nor audio, or a codec this ffmpeg
 // cannot decode (named: "The file's video stream uses the VVC (H.266)
 // codec, ..."), or encrypted (DRM) packets, or the file is a playlist,
-// list or still image; ffmpeg fails with a decoding error; or ffmpeg exits
-// 0 but the renditions hold less than 90 % of the source's duration, as
-// with an upload cut short whose index came first (one whose index was at
-// the end fails at the probe). Everything else (a missing original, a full
+// list or still image; a stream the plan reads that the container lists
+// but no frame of decodes (named, found by decoding the start again when
+// ffmpeg fails or writes nothing); ffmpeg fails with a decoding error; or
+// ffmpeg exits 0 but the renditions hold less than 90 % of the source's
+// duration and the file ends in the middle of its data, as with an upload
+// cut short whose index came first (one whose index was at the end fails
+// at the probe). A file that ends cleanly but holds less than its header
+// claims is published as long as it is, with a shorter_than_claimed
+// warning in the media report. Everything else (a missing original, a full
 // disk, a missing program) is an *reel.Error with EINTERNAL or a plain
 // error, and may be transient. When ffmpeg or ffprobe failed, errors.As
 // finds an *ExitError holding the tail of its stderr, for the operator.
@@ -136,7 +141,7 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	progress := NewProgressWriter(p.Duration, req.Progress)
 	stderr, err := t.run(ctx, t.ffmpeg(), ladderArgs(req.Input, outDir, plan, nil, t.Threads), progress)
 	if err != nil {
-		return nil, t.failed(ctx, err)
+		return nil, t.failed(ctx, err, req.Input, plan)
 	}
 	if err := finishPlaylists(outDir, plan.outputs()); err != nil {
 		return nil, err
@@ -150,8 +155,11 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	return res, nil
 }
 
-// failed turns a failed ffmpeg run into the error Transcode returns.
-func (t *Transcoder) failed(ctx context.Context, err error) error {
+// failed turns a failed ffmpeg run into the error Transcode returns. A
+// stream of the source that no frame of decodes is named (undecodable),
+// as are the failures badSource knows; both blame the source, so
+// retrying will not help.
+func (t *Transcoder) failed(ctx context.Context, err error, input string, plan *Plan) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // ffmpeg failed because it was interrupted
 	}
@@ -160,6 +168,12 @@ func (t *Transcoder) failed(ctx context.Context, err error) error {
 		return fmt.Errorf("ffmpeg: %w", err) // did not start: not installed?
 	}
 	t.logger().Warn("ffmpeg failed", "code", exit.Code, "stderr", exit.Stderr)
+	if machineError(exit.Stderr) {
+		return reel.WrapError(reel.EINTERNAL, "Transcoding failed.", exit)
+	}
+	if msg, bad := t.undecodable(ctx, input, plan); bad {
+		return reel.WrapError(reel.EINVALID, msg, exit)
+	}
 	if msg, bad := badSource(exit.Stderr); bad {
 		return reel.WrapError(reel.EINVALID, msg, exit)
 	}

@@ -66,7 +66,7 @@ func (t *Transcoder) TranscodePiece(ctx context.Context, req reel.PieceRequest) 
 	})
 	stderr, err := t.run(ctx, t.ffmpeg(), PieceArgs(req.Input, req.OutputDir, plan, piece, t.Threads), progress)
 	if err != nil {
-		return t.failed(ctx, err)
+		return t.failed(ctx, err, req.Input, plan)
 	}
 	// ffmpeg exits 0 at a truncated or damaged part of the source: the
 	// piece must hold its range, as a whole transcode must hold the

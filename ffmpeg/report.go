@@ -25,6 +25,7 @@ const (
 	WarnMultipleAudioTracks = "multiple_audio_tracks"
 	WarnSurroundAudio       = "surround_audio"
 	WarnUndecodableStream   = "undecodable_stream"
+	WarnShorterThanClaimed  = "shorter_than_claimed"
 )
 
 // MediaReport returns the media report of a probed source: one warning per
@@ -202,4 +203,13 @@ func joinList(parts []string) string {
 // fps formats a frame rate for people: "30", "29.97", "14.76".
 func fps(f float64) string {
 	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+}
+
+// shortWarning is the media report's finding for a source whose header
+// claims claimed seconds but whose frames hold only held: what was
+// published, and how much was missing.
+func shortWarning(claimed, held float64) reel.MediaWarning {
+	return reel.MediaWarning{Code: WarnShorterThanClaimed, Message: fmt.Sprintf(
+		"The file's header claims %.1f s, but its frames hold only %.1f s: the %.1f s it holds were published, and %.1f s (%.0f %%) were missing.",
+		claimed, held, held, claimed-held, 100*(claimed-held)/claimed)}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"reel"
@@ -23,7 +24,7 @@ func (t *Transcoder) EncodePiece(ctx context.Context, input, dir string, plan *P
 		return err
 	}
 	if _, err := t.run(ctx, t.ffmpeg(), PieceArgs(input, dir, plan, piece, threads), nil); err != nil {
-		return t.failed(ctx, err)
+		return t.failed(ctx, err, input, plan)
 	}
 	return nil
 }
@@ -265,15 +266,33 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 	if err != nil && !nothing {
 		return nil, err
 	}
-	if nothing || (p.Duration > 0 && duration < completeShare*p.Duration) {
-		// ffmpeg exited 0 but decoded too little: the source is cut short
-		// or damaged. Keep what ffmpeg logged as the reason.
-		why := fmt.Errorf("renditions hold %.1f s of %.1f s", duration, p.Duration)
-		if err != nil {
-			why = err
+	if nothing {
+		// ffmpeg exited 0 but wrote no segment: name the stream that no
+		// frame of decodes, if that is why.
+		msg := "The file is incomplete or damaged: none of it could be read."
+		if m, bad := t.undecodable(ctx, input, plan); bad {
+			msg = m
 		}
-		msg := fmt.Sprintf("The file is incomplete or damaged: only %.1f of %.1f seconds could be read.", duration, p.Duration)
-		return nil, reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr, Err: why})
+		return nil, reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr, Err: err})
+	}
+	warnings := plan.Warnings
+	if p.Duration > 0 && duration < completeShare*p.Duration {
+		// ffmpeg exited 0 but the renditions hold too little. A file that
+		// ends in the middle of its data was cut short: refuse it rather
+		// than publish a part as if it were whole. One that ends cleanly
+		// only claims more than it holds: publish what it holds, and say
+		// how much was missing.
+		if cut, why := t.truncated(ctx, input); cut || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			msg := fmt.Sprintf("The file is incomplete or damaged: only %.1f of %.1f seconds could be read.", duration, p.Duration)
+			return nil, reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr + why,
+				Err: fmt.Errorf("renditions hold %.1f s of %.1f s", duration, p.Duration)})
+		}
+		warnings = append(slices.Clip(warnings), shortWarning(p.Duration, duration))
+		t.logger().Warn("source holds less than its header claims", "input", input, "claimed", p.Duration, "held", duration)
+		p.Duration = duration
 	}
 
 	// What reel adds to ffmpeg's output: I-frame playlists, the
@@ -297,6 +316,6 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 		p.Duration = duration // the container did not say; the renditions do
 	}
 	return &reel.TranscodeResult{
-		Duration: p.Duration, Width: w, Height: h, Renditions: renditions, Warnings: plan.Warnings,
+		Duration: p.Duration, Width: w, Height: h, Renditions: renditions, Warnings: warnings,
 	}, nil
 }

@@ -18,10 +18,13 @@
 package mediatest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	_ "embed" // the phone clip
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +63,15 @@ const (
 	Matroska = "h264.mkv"
 	// Odd is H.264 + AAC, 318x180 (not a multiple of 4 or 16), 25 fps, 3 s.
 	Odd = "odd-318x180.mp4"
+	// DamagedVideo is Odd remuxed into Matroska with every byte of every
+	// video packet damaged: the container lists an H.264 stream, with
+	// intact parameters, that no frame of decodes. Its audio is intact.
+	// Not in Kinds: it must fail.
+	DamagedVideo = "damaged-video.mkv"
+	// NoVideoFrames is Odd remuxed into Matroska with every video packet
+	// dropped: an H.264 stream declared, none of its frames written. Not
+	// in Kinds: it must fail.
+	NoVideoFrames = "no-video-frames.mkv"
 	// Rotated is AudioFirst remuxed with a 90° display rotation: stored
 	// landscape, shown portrait, as phones record.
 	Rotated = "rotated.mp4"
@@ -141,10 +153,17 @@ func recipe(name string) ([]string, bool) {
 // derived returns the clip another one is remuxed from, and the ffmpeg
 // arguments after its input, for the kinds made that way.
 func derived(name string) (base string, args []string, ok bool) {
-	if name == Rotated {
+	switch name {
+	case Rotated:
 		// ffmpeg 5.1 turns the rotate tag into a display matrix only when
 		// remuxing, not when encoding.
 		return AudioFirst, []string{"-map", "0", "-c", "copy", "-metadata:s:v:0", "rotate=90"}, true
+	case DamagedVideo:
+		// The noise bitstream filter damages each byte with probability
+		// 1/amount; it leaves the codec parameters (CodecPrivate) alone.
+		return Odd, []string{"-map", "0", "-c", "copy", "-bsf:v", "noise=amount=1"}, true
+	case NoVideoFrames:
+		return Odd, []string{"-map", "0", "-c", "copy", "-bsf:v", "noise=dropamount=1"}, true
 	}
 	return "", nil, false
 }
@@ -194,6 +213,31 @@ func Path(t testing.TB, name string) string {
 		t.Fatalf("mediatest: %v", err)
 	}
 	return path
+}
+
+// Overclaim writes a copy of the Matroska clip at path whose header
+// claims factor times its duration, into a test's temporary folder, and
+// returns the copy's path: a file that ends cleanly but holds less than
+// it says, as some recorders and editors write.
+func Overclaim(t testing.TB, path string, factor float64) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("mediatest: %v", err)
+	}
+	// Info's Duration: element 0x4489, size 8 (0x88), a big-endian
+	// float64 in the segment's timescale (ffmpeg writes it this way).
+	at := bytes.Index(data, []byte{0x44, 0x89, 0x88})
+	if at < 0 {
+		t.Fatalf("mediatest: %s has no 8-byte Matroska Duration element", path)
+	}
+	d := math.Float64frombits(binary.BigEndian.Uint64(data[at+3:]))
+	binary.BigEndian.PutUint64(data[at+3:], math.Float64bits(d*factor))
+	out := filepath.Join(t.TempDir(), "overclaimed-"+filepath.Base(path))
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		t.Fatalf("mediatest: %v", err)
+	}
+	return out
 }
 
 // Extra returns the paths of the clips in the REEL_TEST_MEDIA folder
