@@ -95,7 +95,15 @@ type Rendition struct {
 	Codecs           string  `json:"codecs"`
 	FrameRate        float64 `json:"frame_rate"`
 	Channels         int     `json:"channels,omitempty"` // audio only: 2 for stereo
-	Language         string  `json:"language,omitempty"` // audio only, when the source says
+	Language         string  `json:"language,omitempty"` // audio only, when the source says: BCP 47, e.g. "en"
+	// Audio only: the name a player's menu shows ("English",
+	// "English (commentary)", "Audio 2"); the default track; whether a
+	// player may pick it by the viewer's language; Apple's accessibility
+	// characteristics (a track describing the picture).
+	Label           string `json:"label,omitempty"`
+	Default         bool   `json:"default,omitempty"`
+	AutoSelect      bool   `json:"autoselect,omitempty"`
+	Characteristics string `json:"characteristics,omitempty"`
 }
 
 // IsAudio reports whether r is an audio rendition: it has no picture.

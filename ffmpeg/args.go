@@ -41,7 +41,7 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 	// split transcode, from a second, unseeked input, so that ffmpeg
 	// shifts it with the video exactly as a one-piece encode does (both
 	// start after the B-frame delay, the audio's priming before).
-	audio := p.HasAudio() && (piece == nil || piece.Index == 0 && plan.Audio != nil)
+	audio := p.HasAudio() && (piece == nil || piece.Index == 0 && len(plan.Audio) > 0)
 	audioInput := 0
 	args := []string{
 		// Never read the terminal; overwrite leftovers of an earlier try.
@@ -81,9 +81,12 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 			args = append(args, "-map", fmt.Sprintf("[v%d]", i))
 		}
 		if audio {
-			// The audio once, as its own rendition that every rung plays:
-			// one encode instead of one per rung, and stored once.
-			args = append(args, "-map", fmt.Sprintf("%d:%d", audioInput, p.Audio.Index))
+			// Each audio track once, as its own rendition that every rung
+			// plays: one encode per language instead of one per rung and
+			// language, and stored once.
+			for _, a := range plan.Audio {
+				args = append(args, "-map", fmt.Sprintf("%d:%d", audioInput, a.Source))
+			}
 		}
 	}
 	args = append(args,
@@ -150,8 +153,8 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 // audioCodecArgs returns the audio encoding options of the audio rendition.
 func audioCodecArgs(plan *Plan) []string {
 	rate := plan.Rungs[0].AudioRate
-	if plan.Audio != nil {
-		rate = plan.Audio.AudioRate
+	if len(plan.Audio) > 0 {
+		rate = plan.Audio[0].AudioRate
 	}
 	return []string{
 		// Gaps in the source's audio timestamps filled with silence, from
@@ -198,8 +201,8 @@ func videoCodecArgs(plan *Plan, start float64) []string {
 }
 
 // streamMap returns the -var_stream_map: one variant per video rung and
-// one for the audio, "v:0,name:360p v:1,name:720p a:0,name:audio", or
-// "a:0,name:audio" for audio only.
+// one per audio track, "v:0,name:360p v:1,name:720p a:0,name:audio
+// a:1,name:audio2", or "a:0,name:audio" for audio only.
 func streamMap(plan *Plan, audio bool) string {
 	if plan.AudioOnly {
 		return "a:0,name:" + plan.Rungs[0].Name
@@ -208,8 +211,10 @@ func streamMap(plan *Plan, audio bool) string {
 	for i, r := range plan.Rungs {
 		vs = append(vs, fmt.Sprintf("v:%d,name:%s", i, r.Name))
 	}
-	if plan.Audio != nil && audio {
-		vs = append(vs, "a:0,name:"+plan.Audio.Name)
+	if audio {
+		for i, a := range plan.Audio {
+			vs = append(vs, fmt.Sprintf("a:%d,name:%s", i, a.Name))
+		}
 	}
 	return strings.Join(vs, " ")
 }

@@ -199,12 +199,13 @@ func TestTranscodeGenerated(t *testing.T) {
 		}
 		checkOutput(t, input, o, "180p 320x180", true)
 		checkCodes(t, o, "multiple_audio_tracks")
-		// The default track's language names the audio rendition.
-		if a := o.res.Renditions[len(o.res.Renditions)-1]; a.Language != "fra" {
-			t.Errorf("audio rendition %+v, want language fra", a)
+		// Both tracks are published, the default one marked so, with its
+		// language as BCP 47.
+		if a := o.res.Renditions[len(o.res.Renditions)-1]; a.Language != "fr" || !a.Default || a.Name != "audio2" {
+			t.Errorf("audio rendition %+v, want audio2 in fr, the default", a)
 		}
-		if db := volume(t, filepath.Join(o.out, "audio", reel.MediaPlaylist)); db < -30 {
-			t.Errorf("mean volume %.1f dB: the silent track was used, not the default one", db)
+		if db := volume(t, filepath.Join(o.out, "audio2", reel.MediaPlaylist)); db < -30 {
+			t.Errorf("mean volume %.1f dB: the silent track, not the default one", db)
 		}
 	})
 	t.Run("audio only with cover art", func(t *testing.T) {

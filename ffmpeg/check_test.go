@@ -114,8 +114,8 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 		case r.IsAudio() && !audioOnly:
 			// The audio group, which every variant above names; its
 			// bandwidth is counted in theirs.
-			inf = `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio`
-			if !strings.Contains(string(master), inf) || !strings.Contains(string(master), `CHANNELS="2",URI="audio/index.m3u8"`+"\n") {
+			inf = `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="`
+			if !strings.Contains(string(master), inf) || !strings.Contains(string(master), `CHANNELS="2",URI="`+r.Name+`/index.m3u8"`+"\n") {
 				t.Errorf("master lacks the audio group:\n%s", master)
 			}
 			if r.Codecs != "mp4a.40.2" || r.Channels != 2 || r.AverageBandwidth > r.Bandwidth || r.AverageBandwidth <= 0 {
@@ -276,8 +276,11 @@ func checkConformance(t *testing.T, out string, res *reel.TranscodeResult) {
 	t.Helper()
 	var starts [][]float64 // per video rendition, each segment's first frame
 	var audio reel.Rendition
-	if last := res.Renditions[len(res.Renditions)-1]; last.IsAudio() && res.Width > 0 {
-		audio = last // counted in every video rung's bandwidths
+	for _, r := range res.Renditions {
+		// The heaviest audio is counted in every video rung's bandwidths.
+		if r.IsAudio() && res.Width > 0 && r.Bandwidth > audio.Bandwidth {
+			audio = r
+		}
 	}
 	for _, r := range res.Renditions {
 		if !r.IsAudio() {

@@ -71,13 +71,21 @@ func measure(outDir string, plan *Plan) ([]reel.Rendition, float64, error) {
 		variants = append(variants, hls.Variant{Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth, Codecs: m.Codecs})
 	}
 	if plan.AudioOnly {
-		r := plan.audioRendition(plan.Rungs[0])
+		r := plan.audioRendition(0)
 		r.Bandwidth, r.AverageBandwidth, r.Codecs = variants[0].Bandwidth, variants[0].AverageBandwidth, variants[0].Codecs
 		return []reel.Rendition{r}, duration, nil
 	}
 	video := variants[:len(plan.Rungs)]
-	if plan.Audio != nil {
-		video = hls.WithAudio(video, hls.AudioGroup, variants[len(plan.Rungs)])
+	audio := variants[len(plan.Rungs):]
+	if len(audio) > 0 {
+		// A variant plays one audio rendition at a time: its bandwidths
+		// count the heaviest, as Apple's authoring spec asks.
+		heaviest := audio[0]
+		for _, a := range audio[1:] {
+			heaviest.Bandwidth = max(heaviest.Bandwidth, a.Bandwidth)
+			heaviest.AverageBandwidth = max(heaviest.AverageBandwidth, a.AverageBandwidth)
+		}
+		video = hls.WithAudio(video, hls.AudioGroup, heaviest)
 	}
 	for i, r := range plan.Rungs {
 		renditions = append(renditions, reel.Rendition{
@@ -86,9 +94,8 @@ func measure(outDir string, plan *Plan) ([]reel.Rendition, float64, error) {
 			Codecs: video[i].Codecs, FrameRate: fps,
 		})
 	}
-	if plan.Audio != nil {
-		a := plan.audioRendition(*plan.Audio)
-		m := variants[len(plan.Rungs)]
+	for i, m := range audio {
+		a := plan.audioRendition(i)
 		a.Bandwidth, a.AverageBandwidth, a.Codecs = m.Bandwidth, m.AverageBandwidth, m.Codecs
 		renditions = append(renditions, a)
 	}

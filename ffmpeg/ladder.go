@@ -14,6 +14,7 @@ type Rung struct {
 	MaxRate   int    // bits/s: the peak video bitrate CRF may not exceed (-maxrate)
 	BufSize   int    // bits: the VBV buffer that MaxRate is measured over (-bufsize)
 	AudioRate int    // bits/s of the AAC audio, if the source has audio
+	Source    int    // an audio rung's stream index in the source, for -map
 }
 
 // box is a standard rung: the source is fitted inside short×long (in the

@@ -1,9 +1,11 @@
 package ffmpeg
 
 import (
+	"fmt"
 	"math"
 
 	"reel"
+	"reel/bcp47"
 )
 
 // Plan is everything reel decided about a source before running ffmpeg,
@@ -18,11 +20,13 @@ type Plan struct {
 	// AudioOnly is set when the source has no video: the ladder is one
 	// AAC rendition and the poster a picture of the waveform.
 	AudioOnly bool
-	// Audio is the audio rendition of a video with sound: the source's
-	// audio encoded once, in its own folder, which every video rung plays
-	// (an HLS audio rendition group). Nil without audio, and for audio
+	// Audio are the audio renditions of a video with sound, one per audio
+	// track of the source (up to MaxAudioTracks), in the file's order:
+	// each encoded once, in its own folder ("audio", "audio2"...), and
+	// together the HLS audio rendition group every video rung plays, from
+	// which a player picks a language. Empty without audio, and for audio
 	// only, whose one rung is the audio.
-	Audio *Rung
+	Audio []Rung
 	// FrameRate is the constant rate of every video rendition (zero for
 	// audio only): variable rates are made constant, high ones halved.
 	FrameRate Rational
@@ -38,6 +42,20 @@ type Plan struct {
 	Warnings []reel.MediaWarning
 }
 
+// MaxAudioTracks is the most audio tracks of one source published as
+// languages: each is one more encode, and a file listing hundreds would
+// otherwise cost as many.
+const MaxAudioTracks = 8
+
+// audioName returns the folder of the i-th audio rendition: "audio" for
+// the first, as for a source with one track, then "audio2", "audio3"...
+func audioName(i int) string {
+	if i == 0 {
+		return audioOnlyRung.Name
+	}
+	return fmt.Sprintf("%s%d", audioOnlyRung.Name, i+1)
+}
+
 // audioOnlyRung is the one rendition of an audio-only source: AAC-LC at
 // 128 kb/s, which is transparent for speech and fine for music.
 var audioOnlyRung = Rung{Name: "audio", AudioRate: 128000}
@@ -51,10 +69,17 @@ func NewPlan(p *Probe) *Plan {
 		return plan
 	}
 	plan.Rungs = PlanLadder(p)
-	if p.HasAudio() {
+	tracks := p.AudioTracks
+	if len(tracks) == 0 && p.Audio != nil {
+		tracks = []AudioStream{*p.Audio} // a probe made by hand
+	}
+	for i, a := range tracks {
+		if i == MaxAudioTracks {
+			break // the report says which were left out
+		}
 		// The rate the top rung's screen calls for: 96k AAC for a ladder of
 		// phone sizes only, 128k otherwise.
-		plan.Audio = &Rung{Name: audioOnlyRung.Name, AudioRate: plan.Rungs[len(plan.Rungs)-1].AudioRate}
+		plan.Audio = append(plan.Audio, Rung{Name: audioName(i), AudioRate: plan.Rungs[len(plan.Rungs)-1].AudioRate, Source: a.Index})
 	}
 	plan.FrameRate = OutputFrameRate(p)
 	plan.Deinterlace = p.Video.Interlaced()
@@ -73,33 +98,71 @@ func NewPlan(p *Probe) *Plan {
 func (plan *Plan) Renditions() []reel.Rendition {
 	fr := math.Round(plan.FrameRate.Float()*1000) / 1000
 	if plan.AudioOnly {
-		return []reel.Rendition{plan.audioRendition(plan.Rungs[0])}
+		return []reel.Rendition{plan.audioRendition(0)}
 	}
-	rs := make([]reel.Rendition, 0, len(plan.Rungs)+1)
+	rs := make([]reel.Rendition, 0, len(plan.Rungs)+len(plan.Audio))
+	audioRate := 0
+	for _, a := range plan.Audio {
+		audioRate = max(audioRate, a.AudioRate)
+	}
 	for _, r := range plan.Rungs {
-		bw := r.MaxRate
-		if plan.Audio != nil {
-			bw += plan.Audio.AudioRate
-		}
-		rs = append(rs, reel.Rendition{Name: r.Name, Width: r.Width, Height: r.Height, Bandwidth: bw, FrameRate: fr})
+		rs = append(rs, reel.Rendition{Name: r.Name, Width: r.Width, Height: r.Height, Bandwidth: r.MaxRate + audioRate, FrameRate: fr})
 	}
-	if plan.Audio != nil {
-		rs = append(rs, plan.audioRendition(*plan.Audio))
+	for i := range plan.Audio {
+		rs = append(rs, plan.audioRendition(i))
 	}
 	return rs
 }
 
-// audioRendition returns the planned audio rendition r: stereo, in the
-// source's language when it says.
-func (plan *Plan) audioRendition(r Rung) reel.Rendition {
-	return reel.Rendition{Name: r.Name, Bandwidth: r.AudioRate, Channels: 2, Language: plan.Probe.Audio.Language}
+// audioRendition returns the planned i-th audio rendition (the one rung
+// of an audio-only source for 0): stereo, with the language, name and
+// role of the source's track.
+func (plan *Plan) audioRendition(i int) reel.Rendition {
+	if plan.AudioOnly {
+		r := plan.Rungs[0]
+		rend := TrackRendition(*plan.Probe.Audio, 1)
+		rend.Name, rend.Bandwidth, rend.Default, rend.AutoSelect = r.Name, r.AudioRate, true, true
+		return rend
+	}
+	r := plan.Audio[i]
+	a := plan.Probe.Audio
+	for j := range plan.Probe.AudioTracks {
+		if plan.Probe.AudioTracks[j].Index == r.Source {
+			a = &plan.Probe.AudioTracks[j]
+		}
+	}
+	rend := TrackRendition(*a, i+1)
+	rend.Name, rend.Bandwidth = r.Name, r.AudioRate
+	// One default: the track the source marks so, else the first.
+	rend.Default = a.Index == plan.Probe.Audio.Index
+	rend.AutoSelect = rend.Default || rend.Language != "" && !a.Commentary
+	return rend
+}
+
+// TrackRendition describes the audio track a, the n-th published (from
+// 1), as the master lists it: its language as a BCP 47 tag, a name for
+// a player's menu ("English", "English (commentary)", "Audio 2" when the
+// track has no language), and Apple's accessibility characteristic for a
+// track describing the picture. Stereo, as every audio rendition is
+// encoded.
+func TrackRendition(a AudioStream, n int) reel.Rendition {
+	r := reel.Rendition{Channels: 2, Language: bcp47.FromISO6392(a.Language)}
+	r.Label = fmt.Sprintf("Audio %d", n)
+	if r.Language != "" {
+		r.Label = bcp47.Name(r.Language)
+	}
+	switch {
+	case a.Descriptive:
+		r.Label += " (audio description)"
+		r.Characteristics = "public.accessibility.describes-video"
+	case a.Commentary:
+		r.Label += " (commentary)"
+	}
+	return r
 }
 
 // outputs returns every rendition ffmpeg writes a folder for: the video
 // rungs and the audio, or the one audio rung of an audio-only source.
 func (plan *Plan) outputs() []Rung {
-	if plan.Audio == nil {
-		return plan.Rungs
-	}
-	return append(append([]Rung(nil), plan.Rungs...), *plan.Audio)
+	return append(append([]Rung(nil), plan.Rungs...), plan.Audio...)
 }

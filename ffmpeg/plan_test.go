@@ -88,17 +88,67 @@ func TestPlanRenditions(t *testing.T) {
 		{Name: "360p", Width: 640, Height: 360, Bandwidth: 928_000, FrameRate: 29.97},
 		{Name: "480p", Width: 854, Height: 480, Bandwidth: 1_528_000, FrameRate: 29.97},
 		{Name: "720p", Width: 1280, Height: 720, Bandwidth: 2_928_000, FrameRate: 29.97},
-		{Name: "audio", Bandwidth: 128_000, Channels: 2},
+		{Name: "audio", Bandwidth: 128_000, Channels: 2, Label: "Audio 1", Default: true, AutoSelect: true},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 	audio := ffmpeg.NewPlan(loadProbe(t, "audioonly")).Renditions()
-	if len(audio) != 1 || audio[0] != (reel.Rendition{Name: "audio", Bandwidth: 128_000, Channels: 2, Language: "eng"}) {
+	if len(audio) != 1 || audio[0] != (reel.Rendition{Name: "audio", Bandwidth: 128_000, Channels: 2, Language: "en", Label: "English", Default: true, AutoSelect: true}) {
 		t.Errorf("audio only: %+v", audio)
 	}
 	silent := ffmpeg.NewPlan(loadProbe(t, "hevc")).Renditions()
 	if silent[0].Bandwidth != 1_200_000 {
 		t.Errorf("no audio: %+v, want the video cap alone", silent[0])
+	}
+}
+
+// TestPlanAudioTracks checks that every audio track becomes a rendition
+// with its BCP 47 language, a name, one default and its role.
+func TestPlanAudioTracks(t *testing.T) {
+	p := source(1280, 720, "25")
+	p.AudioTracks = []ffmpeg.AudioStream{
+		{Index: 1, Codec: "aac", Channels: 2, Language: "eng"},
+		{Index: 2, Codec: "ac3", Channels: 6, Language: "ger", Default: true},
+		{Index: 3, Codec: "aac", Channels: 2, Language: "eng", Commentary: true},
+		{Index: 4, Codec: "aac", Channels: 2, Language: "kor", Descriptive: true},
+		{Index: 5, Codec: "mp3", Channels: 1},
+	}
+	p.Audio = &p.AudioTracks[1]
+	plan := ffmpeg.NewPlan(p)
+	var got []string
+	for _, r := range plan.Renditions() {
+		if r.IsAudio() {
+			got = append(got, fmt.Sprintf("%s %q %q default=%v auto=%v %q", r.Name, r.Language, r.Label, r.Default, r.AutoSelect, r.Characteristics))
+		}
+	}
+	want := []string{
+		`audio "en" "English" default=false auto=true ""`,
+		`audio2 "de" "German" default=true auto=true ""`,
+		`audio3 "en" "English (commentary)" default=false auto=false ""`,
+		`audio4 "ko" "Korean (audio description)" default=false auto=true "public.accessibility.describes-video"`,
+		`audio5 "" "Audio 5" default=false auto=false ""`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	args := strings.Join(ffmpeg.Args("/in.mkv", "/out", plan), " ")
+	for _, w := range []string{"-map 0:1 -map 0:2 -map 0:3 -map 0:4 -map 0:5 ", "a:0,name:audio a:1,name:audio2 a:2,name:audio3 a:3,name:audio4 a:4,name:audio5 "} {
+		if !strings.Contains(args, w) {
+			t.Errorf("args lack %q: %s", w, args)
+		}
+	}
+
+	// A file listing more tracks than are worth encoding keeps the first.
+	p.AudioTracks = nil
+	for i := range 12 {
+		p.AudioTracks = append(p.AudioTracks, ffmpeg.AudioStream{Index: i + 1, Codec: "aac", Channels: 2})
+	}
+	p.Audio = &p.AudioTracks[0]
+	if plan := ffmpeg.NewPlan(p); len(plan.Audio) != ffmpeg.MaxAudioTracks {
+		t.Errorf("%d audio renditions of 12 tracks", len(plan.Audio))
+	}
+	if ws := ffmpeg.MediaReport(p); !strings.Contains(ws[0].Message, "Tracks 9 to 12 were left out") {
+		t.Errorf("report %+v", ws)
 	}
 }

@@ -61,6 +61,10 @@ type AudioStream struct {
 	Default       bool   // marked as the track to play by default
 	Language      string // ISO 639-2 from the tags, "" when unknown
 	Title         string // from the tags, "" when none
+	// From the dispositions: a commentary track (or one titled so), and
+	// one describing the picture for the visually impaired.
+	Commentary  bool
+	Descriptive bool
 }
 
 // IgnoredStream is a stream reel leaves out of the renditions.
@@ -275,6 +279,8 @@ func ParseProbe(data []byte) (*Probe, error) {
 				Index: s.Index, Codec: s.CodecName, Channels: s.Channels, ChannelLayout: s.ChannelLayout,
 				SampleRate: rate, Default: s.Disposition["default"] != 0,
 				Language: language(s.Tags["language"]), Title: s.Tags["title"],
+				Commentary:  s.Disposition["comment"] != 0 || strings.Contains(strings.ToLower(s.Tags["title"]), "commentary"),
+				Descriptive: s.Disposition["visual_impaired"] != 0 || s.Disposition["descriptions"] != 0,
 			})
 		default: // subtitle, data, attachment, or what ffprobe could not tell
 			p.ignore(s, false)

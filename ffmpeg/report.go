@@ -91,7 +91,19 @@ func MediaReport(p *Probe) []reel.MediaWarning {
 		}
 	}
 
-	if n := len(p.AudioTracks); n > 1 {
+	if n := len(p.AudioTracks); n > 1 && p.HasVideo() {
+		// Every track became a choice in the player's audio menu.
+		var kept []string
+		for i, a := range p.AudioTracks[:min(n, MaxAudioTracks)] {
+			a.Default = a.Index == p.Audio.Index
+			kept = append(kept, TrackRendition(a, i+1).Label+trackLabel(a))
+		}
+		msg := fmt.Sprintf("The file has %d audio tracks; each was kept as a language the player offers: %s.", n, strings.Join(kept, "; "))
+		if n > MaxAudioTracks {
+			msg += fmt.Sprintf(" Tracks %d to %d were left out: at most %d are published.", MaxAudioTracks+1, n, MaxAudioTracks)
+		}
+		add(WarnMultipleAudioTracks, "%s", msg)
+	} else if n > 1 {
 		used := 0
 		for i := range p.AudioTracks {
 			if p.AudioTracks[i].Index == p.Audio.Index {
@@ -135,7 +147,7 @@ func MediaReport(p *Probe) []reel.MediaWarning {
 		if len(others) == 1 && counts[others[0]] == 1 {
 			verb = "was"
 		}
-		add(WarnUndecodableStream, "The file also holds %s, which %s left out: only one video and one audio track are published.",
+		add(WarnUndecodableStream, "The file also holds %s, which %s left out: only one video track and the audio tracks are published.",
 			joinList(parts), verb)
 	}
 	return ws

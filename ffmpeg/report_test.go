@@ -47,13 +47,13 @@ func TestMediaReport(t *testing.T) {
 		{"hfr", []string{"no_audio", "high_frame_rate"},
 			"The video runs at 120 fps; it was converted to 60 fps, the most that players and TVs expect."},
 		{"multiaudio", []string{"multiple_audio_tracks", "undecodable_stream"},
-			"The file also holds a subtitle track and an attachment, which were left out: only one video and one audio track are published."},
+			"The file also holds a subtitle track and an attachment, which were left out: only one video track and the audio tracks are published."},
 		{"surround", []string{"surround_audio"},
 			"The sound is surround (5.1); it was mixed down to stereo, which every device plays."},
 		{"badaudio", []string{"no_audio", "undecodable_stream"},
 			`An audio track uses the "xxxx" codec, which this server cannot decode; it was left out.`},
 		{"timecode", []string{"no_audio", "undecodable_stream"},
-			"The file also holds a data stream, which was left out: only one video and one audio track are published."},
+			"The file also holds a data stream, which was left out: only one video track and the audio tracks are published."},
 		{"portrait", nil, ""},
 	} {
 		t.Run(tt.fixture, func(t *testing.T) {
@@ -80,7 +80,7 @@ func TestMediaReport(t *testing.T) {
 func TestMediaReportAudioTracks(t *testing.T) {
 	p := loadProbe(t, "multiaudio")
 	ws := ffmpeg.MediaReport(p)
-	want := `The file has 2 audio tracks; track 2 (fra, "Commentaire", the default) was used and the others were left out.`
+	want := `The file has 2 audio tracks; each was kept as a language the player offers: English (eng); French (fra, "Commentaire", the default).`
 	if ws[0].Message != want {
 		t.Errorf("got  %q\nwant %q", ws[0].Message, want)
 	}
@@ -90,7 +90,7 @@ func TestMediaReportAudioTracks(t *testing.T) {
 		p.AudioTracks[i].Default = false
 	}
 	p.Audio = &p.AudioTracks[0]
-	want = "The file has 2 audio tracks; track 1 (eng) was used and the others were left out."
+	want = "The file has 2 audio tracks; each was kept as a language the player offers: English (eng, the default); French (fra, \"Commentaire\")."
 	if ws := ffmpeg.MediaReport(p); ws[0].Message != want {
 		t.Errorf("got  %q\nwant %q", ws[0].Message, want)
 	}

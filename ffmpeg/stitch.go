@@ -131,10 +131,10 @@ func Join(outDir string, plan *Plan, pieces []Piece, dirs []string) error {
 			return fmt.Errorf("stitch %s: %w", r.Name, err)
 		}
 	}
-	if plan.Audio != nil {
+	for _, a := range plan.Audio {
 		// The audio, whole, from the first piece's folder.
-		if err := stitchRendition(outDir, plan.Audio.Name, dirs[:1]); err != nil {
-			return fmt.Errorf("stitch %s: %w", plan.Audio.Name, err)
+		if err := stitchRendition(outDir, a.Name, dirs[:1]); err != nil {
+			return fmt.Errorf("stitch %s: %w", a.Name, err)
 		}
 	}
 	if plan.Storyboard != nil {

@@ -33,6 +33,12 @@ type Audio struct {
 	Channels int    // CHANNELS; omitted if 0
 	URI      string // its media playlist, relative to the master
 	Default  bool   // DEFAULT=YES and AUTOSELECT=YES: play it unless told otherwise
+	// AutoSelect is AUTOSELECT=YES on a track that is not the default: a
+	// player may pick it by the viewer's language.
+	AutoSelect bool
+	// Characteristics is CHARACTERISTICS, Apple's accessibility roles,
+	// e.g. "public.accessibility.describes-video"; omitted if "".
+	Characteristics string
 }
 
 // WithAudio returns variants made to play with the audio rendition
@@ -104,8 +110,12 @@ func (m Master) Encode(w io.Writer) error {
 		if a.Language != "" {
 			attrs = append(attrs, `LANGUAGE="`+a.Language+`"`)
 		}
-		yes := map[bool]string{true: "YES", false: "NO"}[a.Default]
-		attrs = append(attrs, "DEFAULT="+yes, "AUTOSELECT="+yes)
+		yes := map[bool]string{true: "YES", false: "NO"}
+		// RFC 8216: AUTOSELECT must be YES where DEFAULT is.
+		attrs = append(attrs, "DEFAULT="+yes[a.Default], "AUTOSELECT="+yes[a.Default || a.AutoSelect])
+		if a.Characteristics != "" {
+			attrs = append(attrs, `CHARACTERISTICS="`+a.Characteristics+`"`)
+		}
 		if a.Channels > 0 {
 			attrs = append(attrs, `CHANNELS="`+strconv.Itoa(a.Channels)+`"`)
 		}
@@ -189,7 +199,7 @@ func (a Audio) check() error {
 			return fmt.Errorf("hls: audio rendition %+v lacks GROUP-ID, NAME or URI", a)
 		}
 	}
-	for _, s := range []string{a.GroupID, a.Name, a.URI, a.Language} {
+	for _, s := range []string{a.GroupID, a.Name, a.URI, a.Language, a.Characteristics} {
 		if strings.ContainsAny(s, "\"\r\n") {
 			return fmt.Errorf("hls: bad audio rendition attribute %q", s)
 		}

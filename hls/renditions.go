@@ -1,6 +1,9 @@
 package hls
 
 import (
+	"slices"
+	"strconv"
+
 	"reel"
 )
 
@@ -37,14 +40,27 @@ func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
 		m.IFrames = iframes
 		return m
 	}
+	// One default: the rendition marked so, else the first (renditions
+	// stored before tracks were marked).
+	marked := slices.ContainsFunc(audio, func(r reel.Rendition) bool { return r.Default })
+	names := map[string]int{}
 	for i, r := range audio {
-		name := "Audio"
-		if r.Language != "" {
-			name += " (" + r.Language + ")"
+		name := r.Label
+		if name == "" {
+			name = "Audio"
+			if r.Language != "" {
+				name += " (" + r.Language + ")"
+			}
 		}
+		// RFC 8216: names differ within a group ("English", "English 2").
+		if names[name]++; names[name] > 1 {
+			name += " " + strconv.Itoa(names[name])
+		}
+		def := r.Default || !marked && i == 0
 		m.Audio = append(m.Audio, Audio{
 			GroupID: AudioGroup, Name: name, Language: r.Language, Channels: r.Channels,
-			URI: r.Name + "/" + reel.MediaPlaylist, Default: i == 0,
+			URI: r.Name + "/" + reel.MediaPlaylist, Default: def, AutoSelect: r.AutoSelect,
+			Characteristics: r.Characteristics,
 		})
 	}
 	if len(audio) > 0 {

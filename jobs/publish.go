@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,8 +167,9 @@ func (p *publisher) syncRendition(ctx context.Context, name string) (int, error)
 func (p *publisher) publishMaster(ctx context.Context) error {
 	var audioCodecs []string
 	for _, r := range p.planned {
-		if r.IsAudio() {
-			audioCodecs = append(audioCodecs, p.codecs[r.Name])
+		// Every language's audio is the same codec: named once.
+		if c := p.codecs[r.Name]; r.IsAudio() && !slices.Contains(audioCodecs, c) {
+			audioCodecs = append(audioCodecs, c)
 		}
 	}
 	renditions := make([]reel.Rendition, 0, len(p.planned))
