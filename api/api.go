@@ -175,3 +175,20 @@ func Status(code string) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// Caption is a subtitle rendition of a video: the items of GET
+// /api/videos/{id}/captions and the answer to PUT
+// /api/videos/{id}/captions/{lang}.
+type Caption struct {
+	Language string `json:"language"` // BCP 47, e.g. en or pt-BR
+	Label    string `json:"label"`    // what a player's menu shows
+	// Source is "upload" for captions sent with PUT, "file" for the
+	// source file's own subtitle tracks.
+	Source string `json:"source"`
+}
+
+// CaptionList is the answer to GET /api/videos/{id}/captions, in the
+// master playlist's order.
+type CaptionList struct {
+	Captions []Caption `json:"captions"`
+}

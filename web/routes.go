@@ -30,6 +30,10 @@ func (s *Server) routes() []endpoint {
 		h("PUT", "/api/videos/{id}/poster", s.handlePoster),
 		h("POST", "/api/videos/direct", s.handleDirectCreate),
 		h("POST", "/api/videos/{id}/complete", s.handleDirectComplete),
+		// Uploaded captions (captions.go).
+		h("GET", "/api/videos/{id}/captions", s.handleCaptionList),
+		h("PUT", "/api/videos/{id}/captions/{lang}", s.handleCaptionPut),
+		h("DELETE", "/api/videos/{id}/captions/{lang}", s.handleCaptionDelete),
 		// Each video's event log and the webhooks (webhooks.go).
 		h("GET", "/api/videos/{id}/events", s.handleVideoEvents),
 		h("GET", "/api/webhooks", s.handleWebhookList),

@@ -79,6 +79,7 @@ type Server struct {
 	playlists  *playlistCache
 	playStates *playStateCache
 	page       *pageAssets // the web page, with its content hashes (page.go)
+	captionMu  sync.Mutex  // caption edits of the master take turns (captions.go)
 }
 
 // error writes err as {"error": {"code": ..., "message": ...}}; internal

@@ -134,7 +134,7 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 	ready, priv := e.video["alice-unlisted"], e.video["alice-private"]
 	ctx := context.Background()
 	// alice's video has outputs to play.
-	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(ready)+reel.MasterPlaylist, strings.NewReader("#EXTM3U\n")); err != nil {
+	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(ready)+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
 		t.Fatal(err)
 	}
 	tok := e.s.Signer.Sign(ready, authNow.Add(time.Hour))
@@ -202,6 +202,9 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 		{method: "PUT", path: "/api/videos/" + ready + "/poster", key: "alice", header: map[string]string{"Content-Type": "image/png"},
 			body: func() io.Reader { return bytes.NewReader(poster) }, want: 200},
 		{method: "GET", path: "/embed/" + ready, want: 200},
+		{method: "GET", path: "/api/videos/" + ready + "/captions", key: "alice", want: 200},
+		{method: "PUT", path: "/api/videos/" + ready + "/captions/en", key: "alice", body: text("WEBVTT\n\n00:00.000 --> 00:00.500\nhi\n"), want: 201},
+		{method: "DELETE", path: "/api/videos/" + ready + "/captions/en", key: "alice", want: 204},
 		{method: "GET", path: "/api/webhooks", key: "admin", want: 200},
 		{method: "POST", path: "/api/webhooks", key: "admin", body: text(`{"url":"https://example.com/h2","events":["video.failed"]}`), want: 201},
 		{method: "POST", path: "/api/webhooks/" + hook.ID + "/rotate", key: "admin", want: 200},

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"reel"
+	"reel/api"
+)
+
+// captionMaster is a published master playlist with an audio group and
+// an I-frame playlist, which caption edits must leave as they are.
+const captionMaster = `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=25.000,AUDIO="audio"
+360p/index.m3u8
+#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,CODECS="avc1.64001e",RESOLUTION=640x360,URI="360p/iframes.m3u8"
+`
+
+// TestCaptions uploads, replaces, lists and deletes captions through the
+// API, as their owner may and others may not, and plays them through the
+// playback URL handed out before the first upload.
+func TestCaptions(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}).populate()
+	ctx := context.Background()
+	id := e.video["alice-public"]
+	duration := 10.0
+	if _, err := e.store.UpdateVideo(ctx, id, reel.VideoUpdate{Duration: &duration}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(id)+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, b := e.do(req{method: "GET", path: "/api/videos/" + id, key: "alice"})
+	playback := decode[api.Video](t, b).Playback
+	if playback == nil {
+		t.Fatalf("no playback URL: %s", b)
+	}
+	base := strings.TrimSuffix(playback.URL, reel.MasterPlaylist)
+	play := func(file string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	put := func(key, lang, query, body string) (int, []byte) {
+		t.Helper()
+		status, _, b := e.do(req{method: "PUT", path: "/api/videos/" + id + "/captions/" + lang + query, key: key, body: strings.NewReader(body)})
+		return status, b
+	}
+	srt := "1\r\n00:00:01,000 --> 00:00:03,000\r\n<i>Hello</i> & welcome\r\n\r\n2\r\n00:00:04,000 --> 00:00:05,000\r\nBye\r\n"
+
+	// Only the owner (or an admin) may add captions.
+	for key, want := range map[string]int{"": 401, "viewer": 403, "bob": 403} {
+		if status, b := put(key, "en", "", srt); status != want {
+			t.Errorf("PUT as %q: %d %s, want %d", key, status, b, want)
+		}
+	}
+	status, b := put("alice", "en", "?label=English+(CC)", srt)
+	if status != http.StatusCreated {
+		t.Fatalf("PUT: %d %s", status, b)
+	}
+	if c := decode[api.Caption](t, b); c != (api.Caption{Language: "en", Label: "English (CC)", Source: "upload"}) {
+		t.Errorf("caption %+v", c)
+	}
+	// The master names it, and the playback URL from before plays it:
+	// the SubRip as WebVTT.
+	_, master := play(reel.MasterPlaylist)
+	uri := subtitleURI(t, master, `NAME="English (CC)",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES`)
+	if !strings.Contains(master, `AUDIO="audio",SUBTITLES="subs"`) || !strings.Contains(master, `URI="360p/iframes.m3u8"`) {
+		t.Errorf("master:\n%s", master)
+	}
+	status, playlist := play(uri)
+	if status != 200 || !strings.Contains(playlist, "#EXTINF:10.000,") {
+		t.Fatalf("caption playlist %s: %d\n%s", uri, status, playlist)
+	}
+	vttURI := uri[:strings.LastIndexByte(uri, '/')+1] + strings.TrimSpace(strings.Split(playlist, "\n")[6])
+	status, vtt := play(vttURI)
+	want := "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n00:00:01.000 --> 00:00:03.000\n<i>Hello</i> &amp; welcome\n\n" +
+		"00:00:04.000 --> 00:00:05.000\nBye\n"
+	if status != 200 || vtt != want {
+		t.Errorf("caption %s: %d\n%s\nwant\n%s", vttURI, status, vtt, want)
+	}
+
+	// A second language, its label from the header; then the first
+	// replaced: one rendition per language, the old files gone.
+	status, _, b = e.do(req{method: "PUT", path: "/api/videos/" + id + "/captions/pt-BR", key: "admin",
+		header: map[string]string{"Caption-Label": `Português "BR"`}, body: strings.NewReader("WEBVTT\n\n00:02.000 --> 00:03.000\nOlá\n")})
+	if status != http.StatusCreated || decode[api.Caption](t, b).Language != "pt-BR" {
+		t.Fatalf("PUT pt-br: %d %s", status, b)
+	}
+	if status, b := put("alice", "en", "", "WEBVTT\n\n00:01.000 --> 00:02.000\nHi again\n"); status != http.StatusOK {
+		t.Fatalf("replace: %d %s", status, b)
+	}
+	_, master = play(reel.MasterPlaylist)
+	if strings.Count(master, "TYPE=SUBTITLES") != 2 || strings.Contains(master, uri) {
+		t.Errorf("after replacing:\n%s", master)
+	}
+	if status, _ := play(vttURI); status != http.StatusNotFound {
+		t.Errorf("old caption file: %d", status)
+	}
+	_, _, b = e.do(req{method: "GET", path: "/api/videos/" + id + "/captions", key: "viewer"})
+	list := decode[api.CaptionList](t, b).Captions
+	if len(list) != 2 || list[0] != (api.Caption{Language: "pt-BR", Label: "Português 'BR'", Source: "upload"}) ||
+		list[1] != (api.Caption{Language: "en", Label: "English", Source: "upload"}) {
+		t.Errorf("list %+v from %s", list, b)
+	}
+
+	// Delete: the master as it was once both are gone.
+	for _, lang := range []string{"en", "pt-BR"} {
+		if status, _, b := e.do(req{method: "DELETE", path: "/api/videos/" + id + "/captions/" + lang, key: "alice"}); status != http.StatusNoContent {
+			t.Errorf("DELETE %s: %d %s", lang, status, b)
+		}
+	}
+	if _, master = play(reel.MasterPlaylist); master != captionMaster {
+		t.Errorf("after deleting:\n%s", master)
+	}
+	if status, _, _ := e.do(req{method: "DELETE", path: "/api/videos/" + id + "/captions/en", key: "alice"}); status != http.StatusNotFound {
+		t.Errorf("DELETE again: %d", status)
+	}
+}
+
+// subtitleURI returns the URI of the master's subtitle rendition whose
+// attributes contain attrs.
+func subtitleURI(t *testing.T, master, attrs string) string {
+	t.Helper()
+	for _, line := range strings.Split(master, "\n") {
+		if strings.HasPrefix(line, "#EXT-X-MEDIA:TYPE=SUBTITLES,") && strings.Contains(line, attrs) {
+			_, uri, _ := strings.Cut(line, `URI="`)
+			return strings.TrimSuffix(uri, `"`)
+		}
+	}
+	t.Fatalf("no subtitle rendition with %s in\n%s", attrs, master)
+	return ""
+}
+
+// TestCaptionsHostile sends what must be refused, each with a clear 4xx,
+// and checks the master is left untouched.
+func TestCaptionsHostile(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}).populate()
+	ctx := context.Background()
+	id := e.video["alice-public"]
+	duration := 10.0
+	if _, err := e.store.UpdateVideo(ctx, id, reel.VideoUpdate{Duration: &duration}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(id)+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
+		t.Fatal(err)
+	}
+	good := "WEBVTT\n\n00:01.000 --> 00:02.000\nfine\n"
+	processing := e.addVideo("alice", reel.VisibilityPublic)
+	status := reel.StatusProcessing
+	if _, err := e.store.UpdateVideo(ctx, processing, reel.VideoUpdate{Status: &status}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, video, lang, query, body string
+		status                         int
+		msg                            string
+	}{
+		{"language not BCP 47", id, "english", "", good, 400, "BCP 47"},
+		{"language with underscore", id, "en_US", "", good, 400, "BCP 47"},
+		{"language with private use", id, "en-x-hack", "", good, 400, "BCP 47"},
+		{"language in another case", id, "pt-br", "", good, 400, "spelled pt-BR"},
+		{"binary", id, "en", "", "\x89PNG\r\n\x1a\n\x00\x00", 400, "binary"},
+		{"not captions", id, "en", "", "<html><script>alert(1)</script></html>", 400, "neither WebVTT nor SubRip"},
+		{"script in a cue", id, "en", "", "WEBVTT\n\n00:01.000 --> 00:02.000\n<script>alert(1)</script>\n", 400, "<script>"},
+		{"image in a SubRip cue", id, "en", "", "1\n00:00:01,000 --> 00:00:02,000\n<img src=x onerror=alert(1)>\n", 400, "<img"},
+		{"cue after the end", id, "en", "", "WEBVTT\n\n01:00:00.000 --> 01:00:01.000\nlate\n", 400, "after the video's end"},
+		{"time out of range", id, "en", "", "WEBVTT\n\n00:00:61.000 --> 00:01:02.000\nx\n", 400, "past 59"},
+		{"huge", id, "en", "", "WEBVTT\n\n" + strings.Repeat("00:01.000 --> 00:02.000\nx\n\n", 200000), 413, "MiB"},
+		{"label too long", id, "en", "?label=" + strings.Repeat("a", 101), good, 400, "label"},
+		{"not ready", processing, "en", "", good, 409, "ready"},
+		{"no such video", "aaaaaaaaaaaaaaaa", "en", "", good, 404, ""},
+	} {
+		status, _, b := e.do(req{method: "PUT", path: "/api/videos/" + tt.video + "/captions/" + tt.lang + tt.query, key: "alice", body: bytes.NewReader([]byte(tt.body))})
+		if status != tt.status || !strings.Contains(decode[api.ErrorResponse](t, b).Error.Message, tt.msg) {
+			t.Errorf("%s: %d %s, want %d saying %q", tt.name, status, b, tt.status, tt.msg)
+		}
+	}
+	b, err := e.s.Outputs.Open(ctx, reel.OutputPrefix(id)+reel.MasterPlaylist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if master, _ := io.ReadAll(b); string(master) != captionMaster {
+		t.Errorf("master changed:\n%s", master)
+	}
+}
