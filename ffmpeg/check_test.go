@@ -107,6 +107,9 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 		if audio {
 			group = `,AUDIO="audio"`
 		}
+		if strings.Contains(string(master), "TYPE=SUBTITLES") {
+			group += `,SUBTITLES="subs"`
+		}
 		inf := fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=\"%s\",RESOLUTION=%dx%d,FRAME-RATE=%.3f%s\n%s/index.m3u8\n",
 			r.Bandwidth, r.AverageBandwidth, r.Codecs, r.Width, r.Height, r.FrameRate, group, r.Name)
 		wantCodecs := r.Codecs != "" && strings.HasPrefix(r.Codecs, "avc1.64") && strings.HasSuffix(r.Codecs, ",mp4a.40.2") == audio

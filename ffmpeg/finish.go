@@ -290,10 +290,13 @@ func (t *Transcoder) Still(ctx context.Context, input string, at float64) ([]byt
 	return jpeg, err
 }
 
-// writeMaster writes the master playlist of the renditions.
-func writeMaster(name string, renditions []reel.Rendition, iframes []hls.IFrameVariant) error {
+// writeMaster writes the master playlist of the renditions, with the
+// subtitle renditions subs.
+func writeMaster(name string, renditions []reel.Rendition, iframes []hls.IFrameVariant, subs []hls.Subtitle) error {
 	var b bytes.Buffer
-	if err := hls.MasterOf(renditions, iframes).Encode(&b); err != nil {
+	m := hls.MasterOf(renditions, iframes)
+	m.Subtitles = subs
+	if err := m.Encode(&b); err != nil {
 		return err
 	}
 	return writeFileAtomic(name, b.Bytes())

@@ -27,6 +27,10 @@ type Plan struct {
 	// which a player picks a language. Empty without audio, and for audio
 	// only, whose one rung is the audio.
 	Audio []Rung
+	// Subtitles are the text subtitle tracks published as WebVTT
+	// renditions (subs1, subs2...), up to MaxSubtitleTracks; none for
+	// audio only.
+	Subtitles []SubtitleStream
 	// FrameRate is the constant rate of every video rendition (zero for
 	// audio only): variable rates are made constant, high ones halved.
 	FrameRate Rational
@@ -81,6 +85,7 @@ func NewPlan(p *Probe) *Plan {
 		// phone sizes only, 128k otherwise.
 		plan.Audio = append(plan.Audio, Rung{Name: audioName(i), AudioRate: plan.Rungs[len(plan.Rungs)-1].AudioRate, Source: a.Index})
 	}
+	plan.Subtitles = p.Subtitles[:min(len(p.Subtitles), MaxSubtitleTracks)]
 	plan.FrameRate = OutputFrameRate(p)
 	plan.Deinterlace = p.Video.Interlaced()
 	plan.ToneMap = p.Video.HDR() != ""

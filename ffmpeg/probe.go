@@ -25,11 +25,28 @@ type Probe struct {
 	Audio *AudioStream
 	// AudioTracks is every decodable audio stream, in the file's order.
 	AudioTracks []AudioStream
+	// Subtitles is every text subtitle track (SubRip, ASS/SSA, mov_text,
+	// WebVTT), in the file's order: each becomes a WebVTT rendition.
+	Subtitles []SubtitleStream
 	// Ignored is every other stream reel leaves out: a second video,
-	// subtitles, data, attachments, audio it cannot decode. Cover art is
-	// not listed.
+	// image-based subtitles, data, attachments, audio it cannot decode.
+	// Cover art is not listed.
 	Ignored []IgnoredStream
 }
+
+// SubtitleStream describes a text subtitle track.
+type SubtitleStream struct {
+	Index    int    // the stream's index in the file, for -map
+	Codec    string // ffprobe's codec_name, e.g. "subrip", "ass", "mov_text"
+	Language string // ISO 639-2 from the tags, "" when unknown
+	Title    string // from the tags, "" when none
+	Default  bool   // marked as the track to show by default
+	Forced   bool   // only the forced narrative: foreign dialogue, signs
+}
+
+// textSubtitles are the subtitle codecs ffmpeg turns into WebVTT text.
+// Image-based ones (PGS, DVD, DVB) would need OCR.
+var textSubtitles = map[string]bool{"subrip": true, "srt": true, "ass": true, "ssa": true, "mov_text": true, "webvtt": true, "text": true}
 
 // VideoStream describes the video stream reel transcodes.
 type VideoStream struct {
@@ -282,7 +299,16 @@ func ParseProbe(data []byte) (*Probe, error) {
 				Commentary:  s.Disposition["comment"] != 0 || strings.Contains(strings.ToLower(s.Tags["title"]), "commentary"),
 				Descriptive: s.Disposition["visual_impaired"] != 0 || s.Disposition["descriptions"] != 0,
 			})
-		default: // subtitle, data, attachment, or what ffprobe could not tell
+		case "subtitle":
+			if !textSubtitles[s.CodecName] {
+				p.ignore(s, false) // image-based: reported as not converted
+				continue
+			}
+			p.Subtitles = append(p.Subtitles, SubtitleStream{
+				Index: s.Index, Codec: s.CodecName, Language: language(s.Tags["language"]), Title: s.Tags["title"],
+				Default: s.Disposition["default"] != 0, Forced: s.Disposition["forced"] != 0,
+			})
+		default: // data, attachment, or what ffprobe could not tell
 			p.ignore(s, false)
 		}
 	}

@@ -230,9 +230,13 @@ func TestParseProbeStreams(t *testing.T) {
 		!p.Audio.Default || p.AudioTracks[0].Language != "eng" || p.AudioTracks[0].Default {
 		t.Errorf("audio tracks %+v, picked %+v", p.AudioTracks, p.Audio)
 	}
-	want := []ffmpeg.IgnoredStream{{Index: 3, Type: "subtitle", Codec: "SubRip"}, {Index: 4, Type: "attachment", Codec: "ttf"}}
+	// The SubRip track is a subtitle rendition; the font is left out.
+	want := []ffmpeg.IgnoredStream{{Index: 4, Type: "attachment", Codec: "ttf"}}
 	if fmt.Sprint(p.Ignored) != fmt.Sprint(want) {
 		t.Errorf("ignored %+v, want %+v", p.Ignored, want)
+	}
+	if len(p.Subtitles) != 1 || p.Subtitles[0].Index != 3 || p.Subtitles[0].Codec != "subrip" {
+		t.Errorf("subtitles %+v", p.Subtitles)
 	}
 	if a := loadProbe(t, "surround").Audio; a.Channels != 6 || a.ChannelLayout != "5.1" {
 		t.Errorf("5.1: %+v", a)

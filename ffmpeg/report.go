@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -26,6 +27,8 @@ const (
 	WarnSurroundAudio       = "surround_audio"
 	WarnUndecodableStream   = "undecodable_stream"
 	WarnShorterThanClaimed  = "shorter_than_claimed"
+	WarnSubtitles           = "subtitles"
+	WarnImageSubtitles      = "image_subtitles"
 )
 
 // MediaReport returns the media report of a probed source: one warning per
@@ -121,10 +124,29 @@ func MediaReport(p *Probe) []reel.MediaWarning {
 		add(WarnSurroundAudio, "The sound is surround (%s); it was mixed down to stereo, which every device plays.", layout)
 	}
 
+	if n := len(p.Subtitles); n > 0 && p.HasVideo() {
+		var kept []string
+		for i, sub := range p.Subtitles[:min(n, MaxSubtitleTracks)] {
+			kept = append(kept, SubtitleLabel(sub, i+1)+" ("+sub.Codec+")")
+		}
+		msg := fmt.Sprintf("The file has %d text subtitle tracks; each became WebVTT subtitles the player offers: %s.", n, strings.Join(kept, "; "))
+		if n == 1 {
+			msg = fmt.Sprintf("The file has a text subtitle track; it became WebVTT subtitles the player offers: %s.", kept[0])
+		}
+		if n > MaxSubtitleTracks {
+			msg += fmt.Sprintf(" Tracks %d to %d were left out: at most %d are published.", MaxSubtitleTracks+1, n, MaxSubtitleTracks)
+		}
+		add(WarnSubtitles, "%s", msg)
+	} else if n > 0 {
+		add(WarnSubtitles, "The file's subtitle tracks were left out: audio alone is published without subtitles.")
+	}
+
 	var others []string
 	counts := map[string]int{}
 	for _, s := range p.Ignored {
 		switch {
+		case s.Type == "subtitle":
+			add(WarnImageSubtitles, "A subtitle track (%s) is made of pictures, not text, so it was not converted; upload its text as captions instead.", cmp.Or(s.Codec, "unknown codec"))
 		case s.Undecodable:
 			if s.Codec != "" {
 				add(WarnUndecodableStream, "An audio track uses the %s codec, which this server cannot decode; it was left out.", s.Codec)

@@ -308,7 +308,11 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 	if err := t.poster(ctx, input, filepath.Join(outDir, reel.PosterImage), plan); err != nil {
 		return nil, err
 	}
-	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), renditions, iframes); err != nil {
+	subs, subWarns, err := t.writeSubtitles(ctx, input, outDir, plan, duration)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), renditions, iframes, subs); err != nil {
 		return nil, err
 	}
 	w, h := p.DisplaySize()
@@ -316,6 +320,6 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 		p.Duration = duration // the container did not say; the renditions do
 	}
 	return &reel.TranscodeResult{
-		Duration: p.Duration, Width: w, Height: h, Renditions: renditions, Warnings: warnings,
+		Duration: p.Duration, Width: w, Height: h, Renditions: renditions, Warnings: append(warnings, subWarns...),
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"reel"
+	"reel/ffmpeg"
 )
 
 // toneLevel returns the mean volume, in dB, of the audio of a playlist
@@ -115,5 +116,130 @@ func TestTranscodeAudioLanguages(t *testing.T) {
 				t.Errorf("report %q", msg)
 			}
 		})
+	}
+}
+
+// TestTranscodeSubtitles transcodes Matroska (SubRip and ASS) and MP4
+// (mov_text) sources with text subtitle tracks and checks the WebVTT
+// renditions: in the master with their languages, cut into segments on
+// the video's grid, each cue in the segments it is shown in.
+func TestTranscodeSubtitles(t *testing.T) {
+	needFFmpeg(t)
+	if testing.Short() {
+		t.Skip("transcodes generated clips")
+	}
+	dir := t.TempDir()
+	srt := filepath.Join(dir, "en.srt")
+	ass := filepath.Join(dir, "fr.ass")
+	if err := os.WriteFile(srt, []byte("1\n00:00:01,000 --> 00:00:02,000\nHello from <i>SubRip</i> & co\n\n"+
+		"2\n00:00:05,500 --> 00:00:07,000\nAcross the boundary\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ass, []byte("[Script Info]\nScriptType: v4.00+\nPlayResX: 320\nPlayResY: 180\n\n"+
+		"[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"+
+		"Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1\n\n"+
+		"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"+
+		"Dialogue: 0,0:00:08.00,0:00:09.50,Default,,0,0,0,,{\\i1}Bonjour{\\i0} depuis ASS\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	video := []string{"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-f", "lavfi", "-i", sine}
+	for _, tt := range []struct {
+		name, file string
+		args       []string
+		master     []string
+		cues       map[string]string // folder/segment → a text it holds
+	}{{
+		name: "matroska", file: "subs.mkv",
+		args: []string{"-i", srt, "-i", ass, "-t", "10", "-map", "0", "-map", "1", "-map", "2", "-map", "3",
+			"-c:v", x264, "-preset", "ultrafast", "-c:a", "aac", "-c:s:0", "srt", "-c:s:1", "ass",
+			"-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fre", "-disposition:s:1", "forced"},
+		master: []string{
+			`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,URI="subs1/index.m3u8"`,
+			`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="French (forced)",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,FORCED=YES,URI="subs2/index.m3u8"`,
+		},
+		cues: map[string]string{
+			"subs1/seg_00000.vtt": "Hello from <i>SubRip</i> &amp; co\n",
+			"subs1/seg_00001.vtt": "Across the boundary\n",
+			"subs2/seg_00001.vtt": "<i>Bonjour</i> depuis ASS",
+		},
+	}, {
+		name: "mp4", file: "subs.mp4",
+		args: []string{"-i", srt, "-t", "10", "-map", "0", "-map", "1", "-map", "2",
+			"-c:v", x264, "-preset", "ultrafast", "-c:a", "aac", "-c:s", "mov_text", "-metadata:s:s:0", "language=kor"},
+		master: []string{
+			`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Korean",LANGUAGE="ko",DEFAULT=NO,AUTOSELECT=YES,URI="subs1/index.m3u8"`,
+		},
+		cues: map[string]string{
+			"subs1/seg_00000.vtt": "Hello from",
+			"subs1/seg_00001.vtt": "Across the boundary",
+		},
+	}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // ffmpeg leaves cores idle between its runs
+			input := generate(t, tt.file, append(append([]string(nil), video...), tt.args...)...)
+			o := transcode(t, input)
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			checkOutput(t, input, o, "180p 320x180", true)
+			checkCodes(t, o, "subtitles")
+			master, err := os.ReadFile(filepath.Join(o.out, reel.MasterPlaylist))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var media []string
+			for _, line := range strings.Split(string(master), "\n") {
+				if strings.HasPrefix(line, "#EXT-X-MEDIA:TYPE=SUBTITLES") {
+					media = append(media, line)
+				}
+			}
+			if strings.Join(media, "\n") != strings.Join(tt.master, "\n") || !strings.Contains(string(master), `AUDIO="audio",SUBTITLES="subs"`) {
+				t.Errorf("master:\n%s\nwant\n%s", master, strings.Join(tt.master, "\n"))
+			}
+			for file, text := range tt.cues {
+				data, err := os.ReadFile(filepath.Join(o.out, file))
+				if err != nil || !strings.HasPrefix(string(data), "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n") || !strings.Contains(string(data), text) {
+					t.Errorf("%s (%v):\n%s\nwant %q", file, err, data, text)
+				}
+			}
+			pl, err := os.ReadFile(filepath.Join(o.out, "subs1", reel.MediaPlaylist))
+			if err != nil || !strings.Contains(string(pl), "#EXTINF:6.000,\nseg_00000.vtt\n#EXTINF:4.0") || !strings.HasSuffix(string(pl), ",\nseg_00001.vtt\n#EXT-X-ENDLIST\n") {
+				t.Errorf("subtitle playlist (%v):\n%s", err, pl)
+			}
+			if _, err := os.Stat(filepath.Join(o.out, ".subtitle-0.vtt")); err == nil {
+				t.Error("the raw subtitle file is left in the outputs")
+			}
+		})
+	}
+}
+
+// TestSubtitleTracksReported checks what the report says of text and
+// image-based subtitle tracks, and that only text ones are planned.
+func TestSubtitleTracksReported(t *testing.T) {
+	p, err := ffmpeg.ParseProbe(probeJSON("matroska,webm", videoStream, audioStream,
+		`{"index":2,"codec_name":"subrip","codec_type":"subtitle","tags":{"language":"ger"}}`,
+		`{"index":3,"codec_name":"hdmv_pgs_subtitle","codec_type":"subtitle","tags":{"language":"eng"}}`,
+		`{"index":4,"codec_name":"ass","codec_type":"subtitle","disposition":{"forced":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := ffmpeg.NewPlan(p)
+	if len(plan.Subtitles) != 2 || plan.Subtitles[0].Index != 2 || plan.Subtitles[1].Index != 4 || !plan.Subtitles[1].Forced {
+		t.Errorf("planned subtitles %+v", plan.Subtitles)
+	}
+	var got []string
+	for _, w := range plan.Warnings {
+		got = append(got, w.Code+": "+w.Message)
+	}
+	want := []string{
+		"subtitles: The file has 2 text subtitle tracks; each became WebVTT subtitles the player offers: German (subrip); Subtitles 2 (forced) (ass).",
+		"image_subtitles: A subtitle track (PGS) is made of pictures, not text, so it was not converted; upload its text as captions instead.",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("report\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	args := strings.Join(ffmpeg.SubtitleArgs("/in.mkv", "/out", plan), " ")
+	if !strings.Contains(args, "-map 0:2 -map_metadata -1 -map_chapters -1 -c:s webvtt -f webvtt /out/.subtitle-0.vtt -map 0:4 ") {
+		t.Errorf("args %s", args)
 	}
 }

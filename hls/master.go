@@ -65,9 +65,10 @@ func WithAudio(variants []Variant, group string, audio Variant) []Variant {
 // Master is a master playlist: audio renditions, variants and I-frame
 // playlists.
 type Master struct {
-	Audio    []Audio
-	Variants []Variant
-	IFrames  []IFrameVariant
+	Audio     []Audio
+	Subtitles []Subtitle // in SubtitleGroup, which every variant then names
+	Variants  []Variant
+	IFrames   []IFrameVariant
 }
 
 // IFrameVariant is an I-frame playlist as a master playlist lists it
@@ -89,8 +90,9 @@ func WriteMaster(w io.Writer, variants []Variant, iframes ...IFrameVariant) erro
 	return Master{Variants: variants, IFrames: iframes}.Encode(w)
 }
 
-// Encode writes m as WriteMaster does, with the audio renditions
-// (EXT-X-MEDIA) first. Every group a variant names must be among them.
+// Encode writes m as WriteMaster does, with the audio and then the
+// subtitle renditions (EXT-X-MEDIA) first. Every group a variant names
+// must be among them.
 func (m Master) Encode(w io.Writer) error {
 	if len(m.Variants) == 0 {
 		return errors.New("hls: master playlist without variants")
@@ -122,6 +124,12 @@ func (m Master) Encode(w io.Writer) error {
 		attrs = append(attrs, `URI="`+a.URI+`"`)
 		fmt.Fprintf(bw, "#EXT-X-MEDIA:%s\n", strings.Join(attrs, ","))
 	}
+	for _, s := range uniqueNames(m.Subtitles) {
+		if err := s.check(); err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "%s\n", s.line())
+	}
 	for _, v := range vs {
 		if err := v.check(); err != nil {
 			return err
@@ -144,6 +152,9 @@ func (m Master) Encode(w io.Writer) error {
 		}
 		if v.Audio != "" {
 			attrs = append(attrs, `AUDIO="`+v.Audio+`"`)
+		}
+		if len(m.Subtitles) > 0 {
+			attrs = append(attrs, `SUBTITLES="`+SubtitleGroup+`"`)
 		}
 		fmt.Fprintf(bw, "#EXT-X-STREAM-INF:%s\n%s\n", strings.Join(attrs, ","), v.URI)
 	}

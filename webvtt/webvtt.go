@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -356,4 +357,44 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// Segments cuts f into WebVTT files of seg seconds each, covering a video
+// of duration seconds on the same grid as its media segments: each holds
+// the cues shown during its time, so a cue spanning a boundary is in both
+// (players drop the repeat, as RFC 8216 section 3.5 expects). Each
+// starts with the same X-TIMESTAMP-MAP.
+func (f *File) Segments(duration, seg float64) [][]byte {
+	n := max(1, int(math.Ceil(duration/seg-1e-9)))
+	out := make([][]byte, n)
+	for i := range out {
+		from := time.Duration(float64(i) * seg * float64(time.Second))
+		to := time.Duration(float64(i+1) * seg * float64(time.Second))
+		part := &File{Format: f.Format}
+		for _, c := range f.Cues {
+			if c.Start < to && c.End > from || i == n-1 && c.Start >= to {
+				part.Cues = append(part.Cues, c)
+			}
+		}
+		var b bytes.Buffer
+		part.Write(&b)
+		out[i] = b.Bytes()
+	}
+	return out
+}
+
+// SegmentPlaylist returns the HLS media playlist of the segments Segments
+// made, named names, for a video of duration seconds.
+func SegmentPlaylist(names []string, duration, seg float64) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n", int(math.Ceil(seg)))
+	for i, name := range names {
+		d := min(seg, duration-float64(i)*seg)
+		if d <= 0 {
+			d = 0.001 // an empty video still gets one segment
+		}
+		fmt.Fprintf(&b, "#EXTINF:%.3f,\n%s\n", d, name)
+	}
+	b.WriteString("#EXT-X-ENDLIST\n")
+	return []byte(b.String())
 }
