@@ -66,6 +66,12 @@ func TestCaptions(t *testing.T) {
 			t.Errorf("PUT as %q: %d %s, want %d", key, status, b, want)
 		}
 	}
+	// The master as a player's cache holds it before the upload.
+	before, err := http.Get(base + reel.MasterPlaylist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.Body.Close()
 	status, b := put("alice", "en", "?label=English+(CC)", srt)
 	if status != http.StatusCreated {
 		t.Fatalf("PUT: %d %s", status, b)
@@ -79,6 +85,19 @@ func TestCaptions(t *testing.T) {
 	uri := subtitleURI(t, master, `NAME="English (CC)",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES`)
 	if !strings.Contains(master, `AUDIO="audio",SUBTITLES="subs"`) || !strings.Contains(master, `URI="360p/iframes.m3u8"`) {
 		t.Errorf("master:\n%s", master)
+	}
+	// Rewritten within the same second, it keeps its Last-Modified: the
+	// ETag tells a revalidating cache that it changed.
+	cond, _ := http.NewRequest("GET", base+reel.MasterPlaylist, nil)
+	cond.Header.Set("If-Modified-Since", before.Header.Get("Last-Modified"))
+	cond.Header.Set("If-None-Match", before.Header.Get("ETag"))
+	resp, err := http.DefaultClient.Do(cond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || before.Header.Get("ETag") == resp.Header.Get("ETag") {
+		t.Errorf("revalidated master: %s, ETag %q then %q", resp.Status, before.Header.Get("ETag"), resp.Header.Get("ETag"))
 	}
 	status, playlist := play(uri)
 	if status != 200 || !strings.Contains(playlist, "#EXTINF:10.000,") {

@@ -188,6 +188,7 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request, key strin
 		w.Header().Set("Cache-Control", "public, max-age=2")
 	}
 	w.Header().Add("Vary", "Accept-Encoding")
+	w.Header().Set("ETag", p.etag)
 	body, gzipped := s.grantPlaylist(r, p)
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")

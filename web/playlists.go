@@ -5,6 +5,8 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,7 +19,12 @@ type playlist struct {
 	final         bool // a media playlist with EXT-X-ENDLIST
 	modTime       time.Time
 	lastModified  string // modTime as the Last-Modified header spells it
-	loaded        time.Time
+	// etag names the content: a master rewritten within the second of
+	// its last change (a caption added, then replaced) keeps its
+	// Last-Modified, and a conditional GET must still see the change.
+	// Weak: the gzipped and plain bodies share it.
+	etag   string
+	loaded time.Time
 }
 
 // changingTTL is how long a playlist that may still change is cached.
@@ -29,7 +36,9 @@ func newPlaylist(body []byte, modTime time.Time) *playlist {
 	zw.Write(body)
 	zw.Close()
 	final := bytes.Contains(body, []byte("#EXT-X-ENDLIST"))
-	p := &playlist{body: body, gzipped: buf.Bytes(), final: final, modTime: modTime, loaded: time.Now()}
+	sum := sha256.Sum256(body)
+	p := &playlist{body: body, gzipped: buf.Bytes(), final: final, modTime: modTime, loaded: time.Now(),
+		etag: `W/"` + hex.EncodeToString(sum[:8]) + `"`}
 	if !modTime.IsZero() {
 		p.lastModified = modTime.UTC().Format(http.TimeFormat)
 	}
