@@ -1,0 +1,212 @@
+// Browser test of audio languages, subtitles and captions: a Matroska
+// clip with two audio languages (English, the default, and Korean, each
+// a tone of its own) and an English SubRip track is transcoded by a reel
+// of this test's own; hls.js in Chromium lists both languages, switches
+// to Korean (its audio segments load and playback goes on) and shows the
+// source's subtitle cue; then a German caption is uploaded, replaced and
+// deleted through the API while the playback URL handed out before stays
+// valid, and its cue text reaches the player as text, never as HTML.
+//
+//   REEL_URL=... node --test web/ui_test/     (REEL_URL only enables it)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const enabled = Boolean(process.env.REEL_URL);
+const executablePath = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
+const bin = process.env.REEL_BIN || path.resolve('bin/reel');
+
+// startReel runs reel serve (open: no keys, on loopback) on a temp data
+// folder and resolves to its base URL.
+function startReel(t) {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-tracks-'));
+  const child = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0', '--workers', '1'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  t.after(() => {
+    child.kill();
+    fs.rmSync(data, { recursive: true, force: true });
+  });
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (b) => {
+      log += b;
+      const m = log.match(/addr=(http:\/\/[0-9.:]+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`reel exited ${code}:\n${log}`)));
+  });
+}
+
+// makeClip writes the 12 s Matroska clip: English audio (440 Hz, the
+// default), Korean audio (1760 Hz), English SubRip.
+function makeClip() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-ui-tracks-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const srt = path.join(dir, 'en.srt');
+  fs.writeFileSync(srt, '1\n00:00:00,500 --> 00:00:11,500\nHello from the source\n');
+  const out = path.join(dir, 'tracks.mkv');
+  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-f', 'lavfi', '-i', 'sine=frequency=1760:sample_rate=48000',
+    '-i', srt, '-t', '12', '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', '-c:s', 'srt',
+    '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=kor', '-metadata:s:s:0', 'language=eng',
+    '-disposition:a:0', 'default', '-disposition:a:1', '0', out]);
+  return out;
+}
+
+async function upload(base, file) {
+  const form = new FormData();
+  form.append('title', 'tracks');
+  form.append('file', new Blob([fs.readFileSync(file)]), 'tracks.mkv');
+  const res = await fetch(`${base}/api/videos`, { method: 'POST', body: form });
+  const body = await res.text();
+  assert.equal(res.status, 201, body);
+  return JSON.parse(body).id;
+}
+
+async function waitReady(base, id) {
+  for (const deadline = Date.now() + 240_000; Date.now() < deadline;) {
+    const v = await (await fetch(`${base}/api/videos/${id}`)).json();
+    if (v.status === 'ready') return v;
+    assert.notEqual(v.status, 'failed', v.error);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail('not ready after 240 s');
+}
+
+// load starts hls.js (reel's own copy) on a new video element of the page
+// playing url, muted, and resolves once the manifest is parsed. The
+// player is window.player: {hls, video, audioFrags}.
+async function load(page, url) {
+  await page.evaluate(async (url) => {
+    const { default: Hls } = await import('/static/vendor/hls.min.mjs');
+    if (window.player) window.player.hls.destroy();
+    const video = document.createElement('video');
+    video.muted = true;
+    document.body.append(video);
+    const hls = new Hls();
+    const audioFrags = [];
+    hls.on(Hls.Events.FRAG_LOADED, (_, d) => { if (d.frag.type === 'audio') audioFrags.push(d.frag.url); });
+    window.player = { hls, video, audioFrags, Hls };
+    await new Promise((resolve, reject) => {
+      hls.on(Hls.Events.MANIFEST_PARSED, resolve);
+      hls.on(Hls.Events.ERROR, (_, d) => { if (d.fatal) reject(new Error(d.details)); });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    });
+  }, url);
+}
+
+// cueText waits until the showing text track has an active cue and
+// returns what the player would render of it, as text.
+async function cueText(page) {
+  await page.waitForFunction(() => {
+    const { video } = window.player;
+    return [...video.textTracks].some((t) => t.mode === 'showing' && t.activeCues && t.activeCues.length > 0);
+  }, null, { timeout: 30_000 });
+  return page.evaluate(() => {
+    const track = [...window.player.video.textTracks].find((t) => t.mode === 'showing');
+    const cue = track.activeCues[0];
+    const html = cue.getCueAsHTML();
+    return { text: html.textContent, elements: [...html.querySelectorAll('*')].map((e) => e.localName) };
+  });
+}
+
+async function subtitleTrack(page, name) {
+  const names = await page.evaluate(() => window.player.hls.subtitleTracks.map((t) => t.name));
+  const i = names.indexOf(name);
+  assert.ok(i >= 0, `no subtitle track ${name} in ${JSON.stringify(names)}`);
+  await page.evaluate((i) => {
+    window.player.hls.subtitleDisplay = true;
+    window.player.hls.subtitleTrack = i;
+  }, i);
+}
+
+test('hls.js switches audio languages and shows subtitles and uploaded captions', {
+  skip: enabled ? false : 'REEL_URL is not set (scripts/browser-test.sh sets it)',
+  timeout: 400_000,
+}, async (t) => {
+  assert.ok(fs.existsSync(bin), `no reel binary at ${bin} (go build -o bin/reel ./cmd/reel)`);
+  const base = await startReel(t);
+  const id = await upload(base, makeClip());
+  const v = await waitReady(base, id);
+  const audio = v.renditions.filter((r) => !r.width).map((r) => `${r.name} ${r.language} ${r.label} ${Boolean(r.default)}`);
+  assert.deepEqual(audio, ['audio en English true', 'audio2 ko Korean false']);
+  const masterURL = v.playback.url;
+
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage({ baseURL: base });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await load(page, masterURL);
+
+  // Both languages, English the default, playing.
+  const tracks = await page.evaluate(() => window.player.hls.audioTracks.map((a) => ({ name: a.name, lang: a.lang, default: a.default })));
+  assert.deepEqual(tracks, [{ name: 'English', lang: 'en', default: true }, { name: 'Korean', lang: 'ko', default: false }]);
+  await page.evaluate(() => window.player.video.play());
+  await page.waitForFunction(() => window.player.video.currentTime > 1, null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.player.hls.audioTrack), 0);
+  assert.ok(await page.evaluate(() => window.player.audioFrags.every((u) => u.includes('/audio/'))));
+
+  // Switch to Korean: its segments load and playback goes on.
+  await page.evaluate(() => new Promise((resolve) => {
+    const { hls, Hls } = window.player;
+    hls.once(Hls.Events.AUDIO_TRACK_SWITCHED, resolve);
+    window.player.audioFrags.length = 0;
+    hls.audioTrack = 1;
+  }));
+  const at = await page.evaluate(() => window.player.video.currentTime);
+  await page.waitForFunction((at) => window.player.video.currentTime > at + 1.5 && window.player.audioFrags.length > 0, at, { timeout: 30_000 });
+  const frags = await page.evaluate(() => window.player.audioFrags);
+  assert.ok(frags.every((u) => u.includes('/audio2/')), `audio segments after the switch: ${frags}`);
+  assert.equal(await page.evaluate(() => window.player.hls.audioTrack), 1);
+
+  // The source's subtitles, shown.
+  await subtitleTrack(page, 'English');
+  assert.deepEqual(await cueText(page), { text: 'Hello from the source', elements: [] });
+
+  // A German caption, uploaded: the master handed out before lists it at
+  // once; its markup is text to the player.
+  const put = (body, query = '') => fetch(`${base}/api/videos/${id}/captions/de${query}`, { method: 'PUT', body });
+  let res = await put('1\n00:00:00,000 --> 00:00:12,000\n<i>Tom</i> & Jerry: a < b\n', '?label=Deutsch');
+  assert.equal(res.status, 201, await res.text());
+  let master = await (await fetch(masterURL)).text();
+  assert.match(master, /TYPE=SUBTITLES,GROUP-ID="subs",NAME="Deutsch",LANGUAGE="de"/);
+  await load(page, masterURL);
+  await page.evaluate(() => { window.player.video.currentTime = 2; return window.player.video.play(); });
+  await subtitleTrack(page, 'Deutsch');
+  assert.deepEqual(await cueText(page), { text: 'Tom & Jerry: a < b', elements: ['i'] });
+
+  // Replaced, then hostile files refused, then deleted.
+  res = await put('WEBVTT\n\n00:00.000 --> 00:12.000\n<img src=x onerror=alert(1)>\n');
+  assert.equal(res.status, 400);
+  res = await put('WEBVTT\n\n00:00.000 --> 00:12.000\n<script>alert(1)</script>\n');
+  assert.equal(res.status, 400);
+  res = await put('WEBVTT\n\n00:00.000 --> 00:12.000\nZweite Fassung\n', '?label=Deutsch');
+  assert.equal(res.status, 200, await res.text());
+  // The master may be cached for 2 s (Cache-Control: max-age=2).
+  await new Promise((r) => setTimeout(r, 2500));
+  await load(page, masterURL);
+  await page.evaluate(() => { window.player.video.currentTime = 2; return window.player.video.play(); });
+  await subtitleTrack(page, 'Deutsch');
+  assert.deepEqual(await cueText(page), { text: 'Zweite Fassung', elements: [] });
+  res = await fetch(`${base}/api/videos/${id}/captions/de`, { method: 'DELETE' });
+  assert.equal(res.status, 204);
+  master = await (await fetch(masterURL)).text();
+  assert.doesNotMatch(master, /NAME="Deutsch"/);
+  assert.match(master, /NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,URI="subs1\/index.m3u8"/);
+  const list = await (await fetch(`${base}/api/videos/${id}/captions`)).json();
+  assert.deepEqual(list, { captions: [{ language: 'en', label: 'English', source: 'file' }] });
+  assert.deepEqual(errors, []);
+});
