@@ -14,6 +14,7 @@ import { $, el } from './dom.js';
 import { fmtBytes, fmtDate, fmtDuration, fmtKbps, fmtPercent, videoName } from './format.js';
 import { createPlayer, renditionOf } from './player.js';
 import { canManage as mayManage, getSession } from './session.js';
+import { renderCaptions, wireCaptions } from './captions.js';
 import { load as loadStoryboard } from './storyboard.js';
 
 const POLL_MS = 2000; // refresh while a video is not in a final state
@@ -52,6 +53,7 @@ export async function loadHls() {
   wireActions();
   wireShare();
   wirePoster();
+  wireCaptions();
 }
 
 // ---- the page's life --------------------------------------------------
@@ -146,6 +148,7 @@ async function refresh(id, seq) {
   }
   renderShare(v);
   renderPosterChoice(v);
+  renderCaptions(v, canManage(v), () => watch.video && player.update({ url: watch.video.playback.url }));
 }
 
 function renderHeader(v) {

@@ -5,7 +5,8 @@
 // to Korean (its audio segments load and playback goes on) and shows the
 // source's subtitle cue; then a German caption is uploaded, replaced and
 // deleted through the API while the playback URL handed out before stays
-// valid, and its cue text reaches the player as text, never as HTML.
+// valid, and its cue text reaches the player as text, never as HTML; and
+// the owner adds and removes captions on the watch page.
 //
 //   REEL_URL=... node --test web/ui_test/     (REEL_URL only enables it)
 import { test } from 'node:test';
@@ -208,5 +209,30 @@ test('hls.js switches audio languages and shows subtitles and uploaded captions'
   assert.match(master, /NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,URI="subs1\/index.m3u8"/);
   const list = await (await fetch(`${base}/api/videos/${id}/captions`)).json();
   assert.deepEqual(list, { captions: [{ language: 'en', label: 'English', source: 'file' }] });
+
+  // The watch page: the owner adds captions from a SubRip file, the
+  // player's captions menu offers them, a hostile file is refused with
+  // the server's reason shown as text, and Remove takes them away.
+  await page.goto(`/#/v/${id}`);
+  const tools = page.locator('#player-captions-tools');
+  await tools.waitFor();
+  await page.locator('#captions-list li', { hasText: 'English (en)' }).waitFor();
+  const addFile = async (name, text) => {
+    await page.locator('#caption-lang').fill('fr');
+    await page.locator('#caption-file').setInputFiles({ name, mimeType: '', buffer: Buffer.from(text) });
+    await page.locator('#caption-add').click();
+  };
+  await addFile('evil.srt', '1\n00:00:00,000 --> 00:00:05,000\n<script>window.pwned = 1</script>\n');
+  await page.locator('#captions-status.error').waitFor();
+  assert.match(await page.locator('#captions-status').textContent(), /<script>/);
+  assert.equal(await page.locator('#captions-status *').count(), 0);
+  await addFile('fr.srt', '1\n00:00:00,000 --> 00:00:12,000\nBonjour\n');
+  await page.locator('#captions-list li', { hasText: 'French (fr)' }).waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('.player-captions option')].some((o) => o.textContent.includes('French')),
+    null, { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Remove the captions French (fr)' }).click();
+  await page.locator('#captions-status', { hasText: 'Removed French.' }).waitFor();
+  assert.equal(await page.locator('#captions-list li', { hasText: 'French' }).count(), 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.deepEqual(errors, []);
 });
