@@ -127,3 +127,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSegments(t *testing.T) {
+	f, err := webvtt.Parse([]byte("WEBVTT\n\n00:01.000 --> 00:02.000\na\n\n00:05.000 --> 00:07.000\nb\n\n00:13.000 --> 00:14.000\nc\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := f.Segments(13.5, 6)
+	var got []string
+	for _, s := range segs {
+		var texts []string
+		for _, line := range strings.Split(string(s), "\n") {
+			if len(line) == 1 {
+				texts = append(texts, line)
+			}
+		}
+		if !strings.HasPrefix(string(s), "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n") {
+			t.Errorf("segment without its header:\n%s", s)
+		}
+		got = append(got, strings.Join(texts, ""))
+	}
+	// b spans the boundary at 6 s; c starts past the video's end and
+	// goes in the last segment.
+	if strings.Join(got, "|") != "ab|b|c" {
+		t.Errorf("segments hold %q", got)
+	}
+	want := "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n" +
+		"#EXTINF:6.000,\ns0.vtt\n#EXTINF:6.000,\ns1.vtt\n#EXTINF:1.500,\ns2.vtt\n#EXT-X-ENDLIST\n"
+	if pl := string(webvtt.SegmentPlaylist([]string{"s0.vtt", "s1.vtt", "s2.vtt"}, 13.5, 6)); pl != want {
+		t.Errorf("playlist\n%s", pl)
+	}
+}
