@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -66,12 +67,13 @@ func (w *PieceWorker) Work(ctx context.Context, job *river.Job[PieceArgs]) error
 	if w.LimitFactor > 0 {
 		dog.limit(time.Duration(w.LimitFactor*(piece.End-piece.Start)*float64(time.Second)) + w.StallTimeout)
 	}
-	beat := throttle(time.Second, func(float64) {
+	// The heartbeat runs apart from ffmpeg's reports: it goes on while the
+	// piece is probed and uploaded too.
+	stopBeat := heartbeat(ctx, time.Second, func() {
 		if err := w.Pieces.TouchPiece(ctx, id, piece.Index, job.ID); reel.ErrorCode(err) == reel.ENOTFOUND {
 			cancel(errSuperseded)
 		}
 	})
-	stopBeat := heartbeat(ctx, time.Second, func() { beat(0) })
 	defer stopBeat()
 
 	input, err := w.input(ctx, v)
@@ -91,10 +93,7 @@ func (w *PieceWorker) Work(ctx context.Context, job *river.Job[PieceArgs]) error
 	start := time.Now()
 	err = w.Transcoder.(reel.SplitTranscoder).TranscodePiece(ctx, reel.PieceRequest{
 		Input: input, OutputDir: dir, Piece: piece,
-		Progress: func(p float64) {
-			dog.observe(p)
-			beat(p)
-		},
+		Progress: dog.observe,
 	})
 	if err == nil {
 		err = w.uploadPiece(ctx, id, piece.Index, dir, key)
@@ -184,10 +183,11 @@ func (w *TranscodeWorker) failVideo(ctx context.Context, log *slog.Logger, id st
 
 // heartbeat calls f every interval until the returned stop is called or
 // ctx ends: a piece beats while it uploads too, when ffmpeg reports
-// nothing.
+// nothing. Once stop returns, f is not running and will not run again.
 func heartbeat(ctx context.Context, interval time.Duration, f func()) (stop func()) {
-	done := make(chan struct{})
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(exited)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
@@ -197,16 +197,19 @@ func heartbeat(ctx context.Context, interval time.Duration, f func()) (stop func
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				f()
+				select {
+				case <-done: // stopped while the tick waited
+					return
+				default:
+					f()
+				}
 			}
 		}
 	}()
-	var stopped bool
+	var once sync.Once
 	return func() {
-		if !stopped {
-			stopped = true
-			close(done)
-		}
+		once.Do(func() { close(done) })
+		<-exited
 	}
 }
 
