@@ -48,6 +48,7 @@ func benchmarks() []benchmark {
 		audioBenchmark(),
 		dbBenchmark(),
 		lbBenchmark(),
+		splitBenchmark(),
 	}
 }
 
