@@ -76,27 +76,23 @@ func (w *PieceWorker) Work(ctx context.Context, job *river.Job[PieceArgs]) error
 	})
 	defer stopBeat()
 
-	input, err := w.input(ctx, v)
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp(w.WorkDir, "piece-"+id+"-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	key, err := w.contentKey(ctx, v)
-	if err != nil {
-		return err
-	}
-
 	start := time.Now()
-	err = w.Transcoder.(reel.SplitTranscoder).TranscodePiece(ctx, reel.PieceRequest{
-		Input: input, OutputDir: dir, Piece: piece,
-		Progress: dog.observe,
-	})
+	var key []byte
+	input, err := w.input(ctx, v)
 	if err == nil {
-		err = w.uploadPiece(ctx, id, piece.Index, dir, key)
+		key, err = w.contentKey(ctx, v)
+	}
+	if err == nil {
+		var dir string
+		if dir, err = os.MkdirTemp(w.WorkDir, "piece-"+id+"-"); err == nil {
+			defer os.RemoveAll(dir)
+			err = w.Transcoder.(reel.SplitTranscoder).TranscodePiece(ctx, reel.PieceRequest{
+				Input: input, OutputDir: dir, Piece: piece, Progress: dog.observe,
+			})
+		}
+		if err == nil {
+			err = w.uploadPiece(ctx, id, piece.Index, dir, key)
+		}
 	}
 	stopBeat()
 	if err != nil {

@@ -63,11 +63,11 @@ func (w *StitchWorker) Work(ctx context.Context, job *river.Job[StitchArgs]) err
 	start := time.Now()
 	input, err := w.input(ctx, v)
 	if err != nil {
-		return err
+		return w.stitchFailed(ctx, log, job, state.Gen, err)
 	}
 	work, err := os.MkdirTemp(w.WorkDir, "stitch-"+id+"-")
 	if err != nil {
-		return err
+		return w.stitchFailed(ctx, log, job, state.Gen, err)
 	}
 	defer os.RemoveAll(work)
 	req := reel.StitchRequest{Input: input, OutputDir: filepath.Join(work, "out")}
@@ -79,11 +79,11 @@ func (w *StitchWorker) Work(ctx context.Context, job *river.Job[StitchArgs]) err
 		req.Pieces, req.Dirs = append(req.Pieces, p.Piece), append(req.Dirs, dir)
 	}
 	if err := os.Mkdir(req.OutputDir, 0o755); err != nil {
-		return err
+		return w.stitchFailed(ctx, log, job, state.Gen, err)
 	}
 	key, err := w.contentKey(ctx, v)
 	if err != nil {
-		return err
+		return w.stitchFailed(ctx, log, job, state.Gen, err)
 	}
 	res, err := w.Transcoder.(reel.SplitTranscoder).StitchPieces(ctx, req)
 	if err != nil {
@@ -92,7 +92,7 @@ func (w *StitchWorker) Work(ctx context.Context, job *river.Job[StitchArgs]) err
 	// The segments are up already, put there by their pieces.
 	pub := newPublisher(w.Outputs, id, req.OutputDir, nil, key, nil)
 	if err := markSegments(pub, req.OutputDir, res.Renditions); err != nil {
-		return err
+		return w.stitchFailed(ctx, log, job, state.Gen, err)
 	}
 	if key != nil {
 		pub.uploaded[reel.ContentKey] = true
