@@ -172,30 +172,22 @@ func audioCodecArgs(plan *Plan) []string {
 // videoCodecArgs returns the video encoding options of the HLS output,
 // for a piece starting at start seconds (0 for a whole encode).
 func videoCodecArgs(plan *Plan, start float64) []string {
+	// An IDR frame every 2 s on the same time grid in every rendition, of
+	// every codec, so that 6 s segments line up and players switch
+	// cleanly: forced by time (exact for 29.97 fps too), a fixed GOP of
+	// the same length, no extra keyframes on scene cuts, and forced
+	// frames made IDR, not just I.
+	gop := GOPSize(plan.FrameRate)
 	args := []string{
-		// H.264 High plays on every device sold in the last decade; veryfast
-		// is the usual trade of size for speed on a VOD farm.
-		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
-		// An IDR frame every 2 s on the same time grid in every rendition, so
-		// that 6 s segments line up and players switch cleanly: forced by
-		// time (exact for 29.97 fps too), a fixed GOP of the same length, no
-		// extra keyframes on scene cuts, and forced frames made IDR, not
-		// just I.
 		"-force_key_frames", keyframeExpr(start),
-		"-g", strconv.Itoa(GOPSize(plan.FrameRate)), "-sc_threshold", "0", "-forced-idr", "1",
+		"-g", strconv.Itoa(gop), "-sc_threshold", "0", "-forced-idr", "1",
 	}
 	if plan.ToneMap {
 		// Say what the tone mapping made: SDR BT.709, not the source's HDR.
 		args = append(args, "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
 	}
-	// Capped CRF: constant quality, but never above the rung's peak rate,
-	// so BANDWIDTH stays near what the rung promises.
 	for i, r := range plan.Rungs {
-		args = append(args,
-			fmt.Sprintf("-crf:v:%d", i), strconv.Itoa(r.CRF),
-			fmt.Sprintf("-maxrate:v:%d", i), kbps(r.MaxRate),
-			fmt.Sprintf("-bufsize:v:%d", i), kbps(r.BufSize),
-		)
+		args = append(args, encoderArgs(i, r, gop)...)
 	}
 	return args
 }

@@ -66,6 +66,15 @@ func TestArgs(t *testing.T) {
 			golden(t, tt.golden, ffmpeg.Args("/in/source.mp4", "/out", ffmpeg.NewPlan(tt.probe)))
 		})
 	}
+	// Every codec: the H.264 rungs, then the same sizes in HEVC (hvc1,
+	// x265's own GOP settings) and AV1, from the one decode and split.
+	t.Run("args_codecs", func(t *testing.T) {
+		codecs, err := ffmpeg.ParseCodecs("h264,hevc,av1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "args_codecs", ffmpeg.Args("/in/source.mp4", "/out", ffmpeg.NewPlan(loadProbe(t, "prog8s")).WithCodecs(codecs)))
+	})
 }
 
 func TestArgsStructure(t *testing.T) {

@@ -58,6 +58,9 @@ const (
 func (t *Transcoder) run(ctx context.Context, program string, args []string, stdout io.Writer) (stderr string, err error) {
 	cmd := exec.CommandContext(ctx, program, args...)
 	cmd.Stdout = stdout
+	// SVT-AV1 logs its banner and settings to stderr itself, not through
+	// ffmpeg's -loglevel: errors only, so that the tail stays the reason.
+	cmd.Env = append(os.Environ(), "SVT_LOG=1")
 	tail := &tailWriter{max: stderrTail}
 	cmd.Stderr = tail
 	// SIGINT lets ffmpeg finish its outputs; the default (SIGKILL) would not.

@@ -79,7 +79,11 @@ type Transcoder struct {
 	// filter graph and encoders, whole or piece: 1 makes one encode take
 	// one core.
 	Threads int
-	Logger  *slog.Logger
+	// Codecs are the video codecs of every ladder, as ParseCodecs returns
+	// them: H.264 alone when empty; HEVC and AV1 rungs are added to the
+	// same master (Plan.WithCodecs).
+	Codecs []string
+	Logger *slog.Logger
 }
 
 var _ reel.Transcoder = (*Transcoder)(nil)
@@ -123,7 +127,7 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	if err != nil {
 		return nil, err
 	}
-	plan := NewPlan(p)
+	plan := NewPlan(p).WithCodecs(t.Codecs)
 	log := t.logger().With("input", req.Input)
 	log.Info("transcode", "format", p.FormatName, "codec", p.Video.Codec, "duration", p.Duration,
 		"audio", p.HasAudio(), "rungs", rungNames(plan.Rungs), "warnings", warningCodes(plan.Warnings))

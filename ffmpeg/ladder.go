@@ -15,6 +15,7 @@ type Rung struct {
 	BufSize   int    // bits: the VBV buffer that MaxRate is measured over (-bufsize)
 	AudioRate int    // bits/s of the AAC audio, if the source has audio
 	Source    int    // an audio rung's stream index in the source, for -map
+	Codec     string // the video codec: H264 (or ""), HEVC or AV1 (WithCodecs)
 }
 
 // box is a standard rung: the source is fitted inside short×long (in the

@@ -35,7 +35,7 @@ func (t *Transcoder) plan(ctx context.Context, input string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewPlan(p), nil
+	return NewPlan(p).WithCodecs(t.Codecs), nil
 }
 
 // TranscodePiece plans the source again, encodes req.Piece into

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -66,6 +67,24 @@ func sampleEntryCodec(e box) (codec string, isVideo bool, err error) {
 		// configurationVersion, AVCProfileIndication, profile_compatibility,
 		// AVCLevelIndication.
 		return fmt.Sprintf("%s.%02x%02x%02x", e.typ, avcC[1], avcC[2], avcC[3]), true, nil
+	case "hvc1", "hev1":
+		if len(e.body) < visualSampleEntry {
+			return "", false, fmt.Errorf("hls: short %s sample entry", e.typ)
+		}
+		hvcC, ok := findBox(e.body[visualSampleEntry:], "hvcC")
+		if !ok || len(hvcC) < 13 {
+			return "", false, fmt.Errorf("hls: %s sample entry without hvcC", e.typ)
+		}
+		return e.typ + "." + hevcCodec(hvcC), true, nil
+	case "av01":
+		if len(e.body) < visualSampleEntry {
+			return "", false, errors.New("hls: short av01 sample entry")
+		}
+		av1C, ok := findBox(e.body[visualSampleEntry:], "av1C")
+		if !ok || len(av1C) < 4 {
+			return "", false, errors.New("hls: av01 sample entry without av1C")
+		}
+		return "av01." + av1Codec(av1C), true, nil
 	case "mp4a":
 		if len(e.body) < audioSampleEntry {
 			return "", false, errors.New("hls: short mp4a sample entry")
@@ -208,4 +227,52 @@ func findPath(b []byte, path ...string) ([]byte, bool) {
 		}
 	}
 	return b, true
+}
+
+// hevcCodec returns the part of an HEVC codecs string after "hvc1.", from
+// the HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 annex E.3):
+// profile space (none, A, B or C) and profile, the 32 compatibility flags
+// in reverse bit order in hex, tier (L or H) and level, then the six
+// constraint bytes in hex with trailing zero bytes left out:
+// "1.6.L93.B0" for Main at level 3.1.
+func hevcCodec(hvcC []byte) string {
+	space := []string{"", "A", "B", "C"}[hvcC[1]>>6]
+	tier := "L"
+	if hvcC[1]&0x20 != 0 {
+		tier = "H"
+	}
+	profile := hvcC[1] & 0x1f
+	compat := bits.Reverse32(binary.BigEndian.Uint32(hvcC[2:6]))
+	s := fmt.Sprintf("%s%d.%X.%s%d", space, profile, compat, tier, hvcC[12])
+	constraints := hvcC[6:12]
+	n := len(constraints)
+	for n > 0 && constraints[n-1] == 0 {
+		n--
+	}
+	for _, c := range constraints[:n] {
+		s += fmt.Sprintf(".%X", c)
+	}
+	return s
+}
+
+// av1Codec returns the part of an AV1 codecs string after "av01.", from
+// the AV1CodecConfigurationRecord (AV1 ISOBMFF binding, section 2.3.3 and
+// the codecs parameter of its annex): profile, two-digit level and tier
+// (M or H), bit depth: "0.08M.08" for Main profile, level 4.0, 8 bits.
+// The optional colour fields are left out, which means 4:2:0 BT.709.
+func av1Codec(av1C []byte) string {
+	profile := av1C[1] >> 5
+	level := av1C[1] & 0x1f
+	tier := "M"
+	if av1C[2]&0x80 != 0 {
+		tier = "H"
+	}
+	depth := 8
+	switch high, twelve := av1C[2]&0x40 != 0, av1C[2]&0x20 != 0; {
+	case high && twelve && profile == 2:
+		depth = 12
+	case high:
+		depth = 10
+	}
+	return fmt.Sprintf("%d.%02d%s.%02d", profile, level, tier, depth)
 }

@@ -45,7 +45,9 @@ type coreFlags struct {
 	SplitAbove    time.Duration
 	ChunkDuration time.Duration
 	// Threads bounds each encode's ffmpeg threads; 0 leaves them to ffmpeg.
-	Threads  int
+	Threads int
+	// Codecs are the video codecs of every ladder (--codecs), H.264 first.
+	Codecs   string
 	Encrypt  bool
 	FFmpeg   string
 	FFprobe  string
@@ -75,6 +77,7 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SplitAbove, "split-above", 5*time.Minute, "split videos longer than this into pieces encoded by every worker at once")
 	fs.DurationVar(&c.ChunkDuration, "chunk-duration", time.Minute, "length of each piece of a split video, rounded to whole 6 s segments (0: never split)")
 	fs.IntVar(&c.Threads, "ffmpeg-threads", 0, "threads of each ffmpeg encode, whole or piece (0: ffmpeg's choice; 1: one core each)")
+	fs.StringVar(&c.Codecs, "codecs", ffmpeg.H264, "video codecs of every ladder: h264, h264,hevc, h264,av1 or h264,hevc,av1 (players take the best they decode)")
 	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
@@ -108,6 +111,9 @@ func (c *coreFlags) validate() error {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
 	case c.ShutdownTimeout < 0:
 		return errors.New("--shutdown-timeout must not be negative")
+	}
+	if _, err := ffmpeg.ParseCodecs(c.Codecs); err != nil {
+		return fmt.Errorf("--%w", err)
 	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
@@ -219,6 +225,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 		return nil, err
 	}
 	closers = append(closers, free)
+	codecs, _ := ffmpeg.ParseCodecs(c.Codecs) // checked by validate
 	p.runner, err = jobs.NewRunner(driver, jobs.Config{
 		Workers: workers,
 		Transcode: &jobs.TranscodeWorker{
@@ -226,7 +233,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 			Events:        p.videos,
 			Originals:     p.originals,
 			Outputs:       p.outputs,
-			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Logger: log},
+			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Codecs: codecs, Logger: log},
 			WorkDir:       work,
 			Limit:         c.JobTimeout,
 			LimitFactor:   c.JobFactor,
