@@ -49,6 +49,7 @@ func benchmarks() []benchmark {
 		dbBenchmark(),
 		lbBenchmark(),
 		splitBenchmark(),
+		codecsBenchmark(),
 	}
 }
 
