@@ -254,6 +254,16 @@ func runPlay(ctx context.Context, b *B, d *Doc) error {
 			"bare handler). With a core to itself and wrk the bottleneck, the copy hardly shows in req/s; where the",
 			"server's core is shared (no pinning, other load) req/s follows CPU per request, which is the likeliest",
 			"reason for the 0.83 measured on another machine. The connections now keep `ReadFrom` (web/limits.go).")
+		cpu := func(name string) float64 { return cpuPerK[key{name, "playlist"}].Median() }
+		d.P(fmt.Sprintf("**Playlists:** reel spends %s µs of CPU per playlist request, the bare /play/ handler (signed) %s µs,",
+			num(cpu("reel"), 0), num(cpu("signed"), 0)),
+			fmt.Sprintf("nginx %s µs: the cost is net/http and the handler (per-request header maps, the token's MAC, the path", num(cpu("nginx"), 0)),
+			"checks, the request log), not reel serve's extras, and the log line is a few per cent of it (the `--log-level",
+			"warn` row). With wrk on a core of its own the client bounds both servers and reel gets the ratio above; where",
+			fmt.Sprintf("the server's core is shared or saturated, req/s follows CPU per request and the ratio falls toward %s: the",
+				num(cpu("nginx")/cpu("reel"), 2)),
+			"0.56 measured on another machine sits between the two. A playlist is also answered gzipped to players that",
+			"accept it (wrk does not ask), which this figure does not include.")
 	}
 	return nil
 }
