@@ -96,7 +96,7 @@ func runIngest(ctx context.Context, b *B, d *Doc) error {
 	if err := ref.WaitAddr(30 * time.Second); err != nil {
 		return err
 	}
-	var reelUp, refUp Sample
+	var reelUp, refUp, reelCPUGiB, refCPUGiB Sample
 	upload := func(p *Proc, into *Sample, record bool) error {
 		syscall.Sync() // no dirty pages of the run before
 		m := b.Measure(false, p.PID(), self)
@@ -119,6 +119,12 @@ func runIngest(ctx context.Context, b *B, d *Doc) error {
 		if record {
 			b.Record(r)
 			*into = append(*into, float64(size)/took.Seconds()/1e6)
+			// The server's own CPU per GiB: what a busy machine moves least.
+			if p == reel {
+				reelCPUGiB = append(reelCPUGiB, r.CPU[0]/(float64(size)/(1<<30)))
+			} else {
+				refCPUGiB = append(refCPUGiB, r.CPU[0]/(float64(size)/(1<<30)))
+			}
 			logf("   %s: %.0f MB/s; other processes %.0f %% of the CPUs", p.Name, float64(size)/took.Seconds()/1e6, 100*r.OtherShare())
 		}
 		return nil
@@ -238,6 +244,7 @@ func runIngest(ctx context.Context, b *B, d *Doc) error {
 	}
 	t := &Table{Header: []string{"benchmark", "reel", "reference", "reel / reference, per run", "target", ""}, Align: "lrrrll"}
 	t.Add("ingest, "+sizeLabel+" multipart upload, MB/s", reelUp.Fig(0), refUp.Fig(0)+" (`bench ref upload`)", ingest.Fig(2), "≥ 0.90", verdict(ingest.Median() >= 0.9))
+	t.Add("ingest, server CPU per GiB received, s", reelCPUGiB.Fig(2), refCPUGiB.Fig(2), Ratios(reelCPUGiB, refCPUGiB).Fig(2), "for scale", "")
 	t.Add("ingest, disk durable write (dd, fsync), MB/s", "", dd.Fig(0), "", "for scale", "")
 	t.Add("ingest, peak RSS after "+sizeLabel+", MiB", rssBig.Fig(1), rssSmall.Fig(1)+" (reel after 100 MiB)", fmt.Sprintf("%+.1f MiB (medians)", growth), "≤ +32 MiB", verdict(growth <= 32))
 	t.Add(fmt.Sprintf("ladder, %d s 1080p30, wall, s", clipSeconds), reelWall.Fig(2), refWall.Fig(2)+" (one ffmpeg)", lw.Fig(3), "≤ 1.05", ladderVerdict)
