@@ -220,13 +220,10 @@ func repoRoot() (string, error) {
 	}
 }
 
-// workBase picks where work folders go: bench/out of the repository
-// (gitignored, on the disk the repository is on).
-func workBase(root string) string {
-	d := filepath.Join(root, "bench", "out")
-	os.MkdirAll(d, 0o755)
-	return d
-}
+// workBase picks where work folders go: TMPDIR (or /tmp). Not inside
+// the repository: `go vet ./...` and `go test ./...` walk every folder of
+// the module, and a running benchmark's files come and go under them.
+func workBase(root string) string { return os.TempDir() }
 
 // logf logs progress to stderr with the time of day.
 func logf(format string, args ...any) {
