@@ -446,3 +446,29 @@ test('watch page: contrast in both themes, labelled controls, a focus order that
     await page.close();
   }
 });
+
+test('captions menu: lists the subtitle renditions and shows the chosen one', { skip, timeout: READY_TIMEOUT + 60_000 }, async (t) => {
+  const srt = path.join(tmp, 'subs.srt');
+  fs.writeFileSync(srt, '1\n00:00:00,500 --> 00:00:05,000\nHello from the captions\n\n2\n00:00:05,500 --> 00:00:11,000\nSecond line\n');
+  const clipWithSubs = path.join(tmp, 'subs.mp4');
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=24', '-i', srt, '-t', '12', '-c:v', 'libx264', '-preset', 'ultrafast',
+    '-pix_fmt', 'yuv420p', '-c:s', 'mov_text', '-metadata:s:s:0', 'language=eng', clipWithSubs);
+  const browser = await launch();
+  t.after(() => browser.close());
+  const id = await upload(clipWithSubs, `captions ${Date.now()}`);
+  t.after(() => fetch(`${baseURL}/api/videos/${id}`, { method: 'DELETE' }).catch(() => {}));
+  await waitReady(id);
+  const page = await browser.newPage({ baseURL, viewport: { width: 1280, height: 900 } });
+  watchLog(t, page);
+  await page.goto(`/#/v/${id}`);
+  const captions = page.getByLabel('Captions', { exact: true });
+  await captions.waitFor();
+  assert.deepEqual(await captions.locator('option').allTextContents(), ['Captions off', 'English']);
+  await playing(page, page.locator('#player-video'));
+  await captions.selectOption({ label: 'English' });
+  await page.waitForFunction(() => [...document.querySelector('#player-video').textTracks]
+    .some((tt) => tt.mode === 'showing' && tt.activeCues && [...tt.activeCues].some((c) => /captions|Second line/.test(c.text))), null, { timeout: PLAY_TIMEOUT });
+  await page.screenshot({ path: path.join(shots, 'watch-1280-captions.png') });
+  await captions.selectOption({ label: 'Captions off' });
+  await page.waitForFunction(() => ![...document.querySelector('#player-video').textTracks].some((tt) => tt.mode === 'showing'));
+});
