@@ -345,13 +345,17 @@ export function createPlayer(root, options = {}) {
   // finished playlists (url): the player then reloads its source where it
   // is, playing on if it was, as the growing EVENT playlists it started on
   // knew only part of the video's length.
-  function update({ poster, renditions, url }) {
+  // fresh says the master changed in place (captions added or removed):
+  // the copy the browser keeps for the master's max-age must not be used,
+  // and a URL signed within the same second is the same URL.
+  function update({ poster, renditions, url, fresh = false }) {
     if (poster) video.poster = poster;
     if (renditions) state.renditions = renditions;
     if (url) {
       const at = video.currentTime || 0;
       const resume = !video.paused && !video.ended;
-      load({ url, poster: poster || video.poster, startPosition: at, renditions: state.renditions });
+      const src = fresh ? `${url}${url.includes('?') ? '&' : '?'}changed=${Date.now()}` : url;
+      load({ url: src, poster: poster || video.poster, startPosition: at, renditions: state.renditions });
       if (resume) video.play().catch(() => {});
       return;
     }

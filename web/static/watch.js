@@ -148,7 +148,7 @@ async function refresh(id, seq) {
   }
   renderShare(v);
   renderPosterChoice(v);
-  renderCaptions(v, canManage(v), () => watch.video && player.update({ url: watch.video.playback.url }));
+  renderCaptions(v, canManage(v), () => watch.video && player.update({ url: watch.video.playback.url, fresh: true }));
 }
 
 function renderHeader(v) {
