@@ -10,6 +10,8 @@ package reel
 //	storyboard_0.jpg     sprite sheets of thumbnails
 //	storyboard.vtt       WebVTT cues: time → sheet#xywh=x,y,w,h
 //	enc.key              AES-128 key, for encrypted videos only
+//	download.mp4         the top H.264 rung and the audio as one file (--downloads)
+//	audio.m4a            the audio alone (--downloads)
 //	360p/index.m3u8      one folder per rendition, named after it: media playlist
 //	360p/iframes.m3u8    I-frame playlist
 //	360p/init.mp4        fMP4 initialization segment
@@ -30,6 +32,11 @@ const (
 	// only under a valid playback token and never cached by a shared
 	// cache.
 	ContentKey = "enc.key"
+	// DownloadVideo is the download of the video: the top H.264 rung and
+	// the default audio, remuxed into one MP4 (reel worker --downloads).
+	DownloadVideo = "download.mp4"
+	// DownloadAudio is the download of the default audio alone, as M4A.
+	DownloadAudio = "audio.m4a"
 
 	// MediaPlaylist is a rendition's media playlist, in its folder.
 	MediaPlaylist = "index.m3u8"

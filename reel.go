@@ -104,6 +104,10 @@ type Rendition struct {
 	Default         bool   `json:"default,omitempty"`
 	AutoSelect      bool   `json:"autoselect,omitempty"`
 	Characteristics string `json:"characteristics,omitempty"`
+	// Download is the file under the video's outputs that holds this
+	// rendition as one file to download (DownloadVideo, DownloadAudio);
+	// "" if none was made.
+	Download string `json:"download,omitempty"`
 }
 
 // IsAudio reports whether r is an audio rendition: it has no picture.

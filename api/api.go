@@ -43,9 +43,13 @@ type Video struct {
 
 // Playback holds the signed URLs of a playable video.
 type Playback struct {
-	URL       string    `json:"url"` // of the master playlist
-	PosterURL string    `json:"poster_url"`
-	ExpiresAt time.Time `json:"expires_at"`
+	URL       string `json:"url"` // of the master playlist
+	PosterURL string `json:"poster_url"`
+	// DownloadURL and AudioDownloadURL are the video's downloads
+	// (reel.DownloadVideo, reel.DownloadAudio), when it has them.
+	DownloadURL      string    `json:"download_url,omitempty"`
+	AudioDownloadURL string    `json:"audio_download_url,omitempty"`
+	ExpiresAt        time.Time `json:"expires_at"`
 }
 
 // VideoList is a page of videos, newest first: the answer to GET

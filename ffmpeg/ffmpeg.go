@@ -83,7 +83,10 @@ type Transcoder struct {
 	// them: H.264 alone when empty; HEVC and AV1 rungs are added to the
 	// same master (Plan.WithCodecs).
 	Codecs []string
-	Logger *slog.Logger
+	// Downloads makes, once the ladder is finished, an MP4 of the top
+	// H.264 rung with the audio and an M4A of the audio, by remuxing.
+	Downloads bool
+	Logger    *slog.Logger
 }
 
 var _ reel.Transcoder = (*Transcoder)(nil)

@@ -312,6 +312,11 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 	if err != nil {
 		return nil, err
 	}
+	if t.Downloads {
+		if err := t.writeDownloads(ctx, outDir, renditions); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeMaster(filepath.Join(outDir, reel.MasterPlaylist), renditions, iframes, subs); err != nil {
 		return nil, err
 	}

@@ -306,3 +306,19 @@ func (p *publisher) putFile(ctx context.Context, rel string) error {
 	_, err = p.outputs.Put(ctx, p.prefix+rel, f)
 	return err
 }
+
+// dropDownloads removes the downloads the transcoder made from dir and
+// from renditions, for an encrypted video: they are remuxed from the clear
+// segments, and a clear copy in the outputs store would undo the
+// encryption, so encrypted videos have no downloads.
+func dropDownloads(dir string, renditions []reel.Rendition) error {
+	for i := range renditions {
+		if d := renditions[i].Download; d != "" {
+			if err := os.Remove(filepath.Join(dir, d)); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+			renditions[i].Download = ""
+		}
+	}
+	return nil
+}

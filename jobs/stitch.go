@@ -96,6 +96,9 @@ func (w *StitchWorker) Work(ctx context.Context, job *river.Job[StitchArgs]) err
 	}
 	if key != nil {
 		pub.uploaded[reel.ContentKey] = true
+		if err := dropDownloads(req.OutputDir, res.Renditions); err != nil {
+			return w.stitchFailed(ctx, log, job, state.Gen, err)
+		}
 	}
 	if err := pub.finish(ctx); err != nil {
 		return w.stitchFailed(ctx, log, job, state.Gen, err)

@@ -205,6 +205,11 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	w.noteRenditions(ctx, id, res, time.Since(start))
 	w.Metrics.Transcoded(time.Since(start), res.Duration)
 
+	if key != nil {
+		if err := dropDownloads(dir, res.Renditions); err != nil {
+			return w.fail(ctx, log, job, err)
+		}
+	}
 	if pub == nil {
 		pub = newPublisher(w.Outputs, id, dir, nil, key, nil)
 	}

@@ -22,6 +22,7 @@ var mediaTypes = map[string]string{
 	".jpg":  "image/jpeg",
 	".vtt":  "text/vtt; charset=utf-8",
 	".key":  "application/octet-stream", // reel.ContentKey of an encrypted video
+	".m4a":  "audio/mp4",                // reel.DownloadAudio
 }
 
 // fileName is what one element of a path under a video's prefix may be:
@@ -71,6 +72,9 @@ func (s *Server) handlePlay(w http.ResponseWriter, r *http.Request) {
 		// Only a holder of a valid token may have the key: no shared cache
 		// keeps it for the next one.
 		w.Header().Set("Cache-Control", "private, no-store")
+	}
+	if isDownload(file) {
+		s.setDownloadHeaders(w, r, id, file)
 	}
 	if refuseEmptyRanges(w, r, b.Size()) {
 		return

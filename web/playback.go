@@ -28,14 +28,26 @@ func (s *Server) playback(r *http.Request, v *reel.Video) *api.Playback {
 	}
 	base := s.baseURL(r) + "/play/" + tok + "/" + videoID + "/"
 	p := &api.Playback{URL: base + reel.MasterPlaylist, PosterURL: base + v.PosterFile(), ExpiresAt: expires.UTC()}
+	// Downloads are named by the renditions they were made of.
+	for _, rd := range v.Renditions {
+		switch rd.Download {
+		case reel.DownloadVideo:
+			p.DownloadURL = base + rd.Download
+		case reel.DownloadAudio:
+			p.AudioDownloadURL = base + rd.Download
+		}
+	}
 	if rs, ok := s.Signer.(RequestSigner); ok {
 		q, err := rs.SignQuery(base, videoID, expires)
 		if err != nil {
 			s.Logger.Error("sign playback URL", "video", videoID, "err", err)
 			return nil
 		}
-		p.URL += "?" + q
-		p.PosterURL += "?" + q
+		for _, u := range []*string{&p.URL, &p.PosterURL, &p.DownloadURL, &p.AudioDownloadURL} {
+			if *u != "" {
+				*u += "?" + q
+			}
+		}
 	}
 	return p
 }

@@ -47,11 +47,13 @@ type coreFlags struct {
 	// Threads bounds each encode's ffmpeg threads; 0 leaves them to ffmpeg.
 	Threads int
 	// Codecs are the video codecs of every ladder (--codecs), H.264 first.
-	Codecs   string
-	Encrypt  bool
-	FFmpeg   string
-	FFprobe  string
-	LogLevel string
+	Codecs  string
+	Encrypt bool
+	// Downloads makes an MP4 and an M4A of every new video (--downloads).
+	Downloads bool
+	FFmpeg    string
+	FFprobe   string
+	LogLevel  string
 	// WebhookAllowPrivate lets webhooks reach loopback and private addresses.
 	WebhookAllowPrivate bool
 	LogFormat           string
@@ -79,6 +81,7 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.Threads, "ffmpeg-threads", 0, "threads of each ffmpeg encode, whole or piece (0: ffmpeg's choice; 1: one core each)")
 	fs.StringVar(&c.Codecs, "codecs", ffmpeg.H264, "video codecs of every ladder: h264, h264,hevc, h264,av1 or h264,hevc,av1 (players take the best they decode)")
 	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
+	fs.BoolVar(&c.Downloads, "downloads", false, "make every new video's downloads: an MP4 of the top H.264 rung with the audio and an M4A of the audio, remuxed (not for encrypted videos)")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -233,7 +236,7 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 			Events:        p.videos,
 			Originals:     p.originals,
 			Outputs:       p.outputs,
-			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Codecs: codecs, Logger: log},
+			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Codecs: codecs, Downloads: c.Downloads, Logger: log},
 			WorkDir:       work,
 			Limit:         c.JobTimeout,
 			LimitFactor:   c.JobFactor,
