@@ -22,7 +22,44 @@ import (
 func TestDownloads(t *testing.T) {
 	src := mediatest.Path(t, mediatest.Odd)
 	s := startServer(t, "--downloads")
-	v := uploadReady(t, s, src, "Été / live \"take\"")
+	v := uploadReady(t, s, src, title)
+	checkDownloads(t, s, v)
+
+	// A split video gets them at its stitch.
+	t.Run("split", func(t *testing.T) {
+		s := startServer(t, append([]string{"--downloads"}, splitFlags...)...)
+		v := uploadReady(t, s, mediatest.Path(t, mediatest.Camera), title)
+		if v.Chunks != 3 {
+			t.Fatalf("chunks %d, want 3", v.Chunks)
+		}
+		checkDownloads(t, s, v)
+	})
+
+	// Encrypted: the segments in the store are, and the downloads would
+	// not be; so there are none.
+	clip, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ctype := multipartBody(t, "clip.mp4", [2]string{"encrypt", "true"}, [2]string{"file", string(clip)})
+	status, enc, e := s.post(body, ctype)
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d %+v", status, e)
+	}
+	enc = s.waitFinal(enc.ID, 3*time.Minute)
+	noDownloads(t, s, enc)
+
+	plain := startServer(t)
+	noDownloads(t, plain, uploadReady(t, plain, src, "plain"))
+}
+
+// title is the downloads' videos': not ASCII, with a slash and quotes.
+const title = "Été / live \"take\""
+
+// checkDownloads fetches v's downloads with the URLs its JSON names and
+// checks their headers and media, and that a bad token gets neither.
+func checkDownloads(t *testing.T, s *server, v api.Video) {
+	t.Helper()
 	p := v.Playback
 	if p.DownloadURL == "" || p.AudioDownloadURL == "" {
 		t.Fatalf("no download URLs: %+v", p)
@@ -76,22 +113,6 @@ func TestDownloads(t *testing.T) {
 		}
 	}
 
-	// Encrypted: the segments in the store are, and the downloads would
-	// not be; so there are none.
-	clip, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, ctype := multipartBody(t, "clip.mp4", [2]string{"encrypt", "true"}, [2]string{"file", string(clip)})
-	status, enc, e := s.post(body, ctype)
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %+v", status, e)
-	}
-	enc = s.waitFinal(enc.ID, 3*time.Minute)
-	noDownloads(t, s, enc)
-
-	plain := startServer(t)
-	noDownloads(t, plain, uploadReady(t, plain, src, "plain"))
 }
 
 func uploadReady(t *testing.T, s *server, src, title string) api.Video {
