@@ -9,19 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { launch, makeClip, startReel, tempDir } from './helpers.mjs';
+import { launch, makeClip, startReel, tempDir, waitReady } from './helpers.mjs';
 
 const enabled = Boolean(process.env.REEL_URL);
 
-async function waitReady(base, key, id) {
-  for (const deadline = Date.now() + 240_000; Date.now() < deadline;) {
-    const v = await (await fetch(`${base}/api/videos/${id}`, { headers: { Authorization: `Bearer ${key}` } })).json();
-    if (v.status === 'ready') return v;
-    assert.notEqual(v.status, 'failed', v.error);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail('not ready after 240 s');
-}
 
 test('hls.js plays a master of H.264, HEVC and AV1 variants, taking one it can decode', {
   skip: enabled ? false : 'REEL_URL is not set (scripts/browser-test.sh sets it)',
@@ -37,7 +28,7 @@ test('hls.js plays a master of H.264, HEVC and AV1 variants, taking one it can d
   const res = await fetch(`${reel.url}/api/videos`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${key}` } });
   const created = await res.text();
   assert.equal(res.status, 201, created);
-  const v = await waitReady(reel.url, key, JSON.parse(created).id);
+  const v = await waitReady(reel.url, JSON.parse(created).id, { key });
 
   const master = await (await fetch(v.playback.url)).text();
   const codecs = [...master.matchAll(/#EXT-X-STREAM-INF:[^\n]*CODECS="([^"]+)"/g)].map((m) => m[1].split(',')[0]);

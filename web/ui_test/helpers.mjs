@@ -2,6 +2,7 @@
 // Debian's chromium, starting a reel of a test's own with keys, making
 // small clips with ffmpeg (lavfi), a throttling TCP proxy, and screenshots
 // into web/ui_test/screenshots/ (gitignored) for a person to look at.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -147,3 +148,38 @@ export async function startProxy(target, { cutAt = Infinity, rate = 20e6 } = {})
   return state;
 }
 
+// contrastOf is the WCAG contrast ratio of an element's text against the
+// first opaque background behind it (run in the page: locator.evaluate(contrastOf)).
+export function contrastOf(el) {
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  let bg = null;
+  for (let n = el; n && !bg; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
+  }
+  bg = bg || rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
+  const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+// waitReady polls the video id on the reel at base (with key, if any)
+// until it is ready and returns it; a failed video or timeout ms without
+// ready fails the test.
+export async function waitReady(base, id, { key = '', timeout = 240_000 } = {}) {
+  const headers = key ? { Authorization: `Bearer ${key}` } : {};
+  for (const deadline = Date.now() + timeout; Date.now() < deadline;) {
+    const v = await (await fetch(`${base}/api/videos/${id}`, { headers })).json();
+    if (v.status === 'ready') return v;
+    assert.notEqual(v.status, 'failed', v.error);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`not ready after ${timeout / 1000} s`);
+}

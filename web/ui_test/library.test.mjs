@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, makeClip, makeNoise, noSidewaysScroll, reelBin, screenshot, startProxy, startReel, tempDir,
+  contrastOf, launch, makeClip, makeNoise, noSidewaysScroll, reelBin, screenshot, startProxy, startReel, tempDir,
 } from './helpers.mjs';
 
 const baseURL = (process.env.REEL_URL || '').replace(/\/+$/, '');
@@ -377,28 +377,6 @@ test('an admin manages keys in the page; a signed-out visitor sees only public v
   await up.close();
   await context.close();
 });
-
-// contrast is the WCAG contrast ratio of an element's text against the
-// first opaque background behind it.
-function contrastOf(el) {
-  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const c = [r, g, b].map((v) => {
-      const x = v / 255;
-      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-  };
-  let bg = null;
-  for (let n = el; n && !bg; n = n.parentElement) {
-    const c = rgb(getComputedStyle(n).backgroundColor);
-    if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
-  }
-  bg = bg || rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
-  const fg = rgb(getComputedStyle(el).color).slice(0, 3);
-  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-  return (a + 0.05) / (b + 0.05);
-}
 
 test('contrast in both themes, and a focus order that follows the page', {
   skip: baseURL ? false : 'REEL_URL is not set',

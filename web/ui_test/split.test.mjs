@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { waitReady } from './helpers.mjs';
 
 const enabled = Boolean(process.env.REEL_URL);
 const executablePath = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
@@ -63,15 +64,6 @@ async function upload(base, file, encrypt) {
   return JSON.parse(body).id;
 }
 
-async function waitReady(base, id) {
-  for (const deadline = Date.now() + 180_000; Date.now() < deadline;) {
-    const v = await (await fetch(`${base}/api/videos/${id}`)).json();
-    if (v.status === 'ready') return v;
-    assert.notEqual(v.status, 'failed', v.error);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail('not ready after 180 s');
-}
 
 // playsFrom seeks to at seconds and waits until playback has run a
 // second and a half past it, with frames decoded all along.
@@ -105,7 +97,7 @@ for (const encrypt of [false, true]) {
     assert.ok(fs.existsSync(bin), `no reel binary at ${bin} (go build -o bin/reel ./cmd/reel)`);
     const reel = await startReel(t);
     const id = await upload(reel.url, makeClip(), encrypt);
-    const v = await waitReady(reel.url, id);
+    const v = await waitReady(reel.url, id, { timeout: 180_000 });
     assert.equal(v.chunks, 6);
     assert.equal(v.encrypted, encrypt);
 

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { waitReady } from './helpers.mjs';
 
 const enabled = Boolean(process.env.REEL_URL);
 const executablePath = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
@@ -71,15 +72,6 @@ async function upload(base, file) {
   return JSON.parse(body).id;
 }
 
-async function waitReady(base, id) {
-  for (const deadline = Date.now() + 240_000; Date.now() < deadline;) {
-    const v = await (await fetch(`${base}/api/videos/${id}`)).json();
-    if (v.status === 'ready') return v;
-    assert.notEqual(v.status, 'failed', v.error);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail('not ready after 240 s');
-}
 
 // load starts hls.js (reel's own copy) on a new video element of the page
 // playing url, muted, and resolves once the manifest is parsed. The

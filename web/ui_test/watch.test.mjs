@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { contrastOf } from './helpers.mjs';
 
 const baseURL = (process.env.REEL_URL || '').replace(/\/+$/, '');
 const executablePath = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
@@ -375,28 +376,6 @@ test('a failed video: its reason, Retry and Delete on the watch page', { skip, t
   await page.waitForURL((u) => !u.hash.startsWith('#/v/'));
   assert.equal((await fetch(`${baseURL}/api/videos/${id}`)).status, 404);
 });
-
-// contrastOf is the WCAG contrast ratio of an element's text against the
-// first opaque background behind it (as library.test.mjs measures).
-function contrastOf(el) {
-  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const c = [r, g, b].map((v) => {
-      const x = v / 255;
-      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-  };
-  let bg = null;
-  for (let n = el; n && !bg; n = n.parentElement) {
-    const c = rgb(getComputedStyle(n).backgroundColor);
-    if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
-  }
-  bg = bg || rgb(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
-  const fg = rgb(getComputedStyle(el).color).slice(0, 3);
-  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-  return (a + 0.05) / (b + 0.05);
-}
 
 test('watch page: contrast in both themes, labelled controls, a focus order that follows the page', { skip, timeout: READY_TIMEOUT + 60_000 }, async (t) => {
   const browser = await launch();
