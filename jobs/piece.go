@@ -153,7 +153,8 @@ func (w *PieceWorker) failPiece(ctx context.Context, log *slog.Logger, id string
 }
 
 // failVideo marks the video failed with err's reason and removes its
-// outputs (transcode.go's fail, for any job).
+// outputs; the whole transcode and the piece and stitch jobs all end a
+// video this way.
 func (w *TranscodeWorker) failVideo(ctx context.Context, log *slog.Logger, id string, err error) error {
 	ctx = context.WithoutCancel(ctx)
 	if err := w.Outputs.DeletePrefix(ctx, reel.OutputPrefix(id)); err != nil {

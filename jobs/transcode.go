@@ -262,24 +262,8 @@ func (w *TranscodeWorker) fail(ctx context.Context, log *slog.Logger, job *river
 		return err
 	}
 	// Nothing of a failed video is worth keeping, early segments included.
-	if err := w.Outputs.DeletePrefix(context.WithoutCancel(ctx), reel.OutputPrefix(job.Args.VideoID)); err != nil {
-		log.Error("delete outputs of a failed video", "err", err)
-	}
-	failed, no := reel.StatusFailed, false
-	msg := "Transcoding failed after several attempts; the operator's log has the details."
-	var rerr *reel.Error
-	if errors.As(err, &rerr) {
-		msg = rerr.Message
-	}
-	detail := err.Error()
-	var tail interface{ StderrTail() string }
-	if errors.As(err, &tail) {
-		detail = tail.StderrTail()
-	}
-	_, uerr := w.Videos.UpdateVideo(context.WithoutCancel(ctx), job.Args.VideoID,
-		reel.VideoUpdate{Status: &failed, Playable: &no, Error: &msg, ErrorDetail: &detail})
-	if uerr != nil && reel.ErrorCode(uerr) != reel.ENOTFOUND {
-		return uerr
+	if err := w.failVideo(ctx, log, job.Args.VideoID, err); err != nil {
+		return err
 	}
 	return river.JobCancel(err)
 }
