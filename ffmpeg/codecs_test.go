@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"reel"
 	"reel/ffmpeg"
@@ -158,76 +157,6 @@ func parseHex(s string) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// TestSplitStitchCodecs splits a clip into two pieces with HEVC rungs
-// beside the H.264 one: every variant is encoded in the pieces, stitched,
-// decodes as its codec, and has its frames and key frames where the H.264
-// rung has them, so that segments of every codec line up. A ladder with
-// AV1 rungs is not split (Split returns no pieces).
-func TestSplitStitchCodecs(t *testing.T) {
-	needFFmpeg(t)
-	input := generate(t, "split.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-f", "lavfi", "-i", sine,
-		"-t", "24", "-c:v", x264, "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac")
-	ctx := context.Background()
-	withAV1, _ := ffmpeg.ParseCodecs("h264,hevc,av1")
-	if pieces, _, err := (&ffmpeg.Transcoder{Codecs: withAV1}).Split(ctx, input, 10*time.Second, 12*time.Second); err != nil || len(pieces) != 0 {
-		t.Errorf("with AV1 rungs: %d pieces (err %v), want none: encoded whole", len(pieces), err)
-	}
-	codecs, _ := ffmpeg.ParseCodecs("h264,hevc")
-	tr := &ffmpeg.Transcoder{Codecs: codecs}
-	if pieces, _, err := tr.Split(ctx, input, 10*time.Second, 12*time.Second); err != nil || len(pieces) != 2 {
-		t.Errorf("with HEVC rungs: %d pieces (err %v), want 2", len(pieces), err)
-	}
-	p, err := tr.Probe(ctx, input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := ffmpeg.NewPlan(p).WithCodecs(codecs)
-	pieces := ffmpeg.PlanPieces(p.Duration, 10*time.Second, 12*time.Second)
-	if len(pieces) != 2 {
-		t.Fatalf("%d pieces, want 2: %+v", len(pieces), pieces)
-	}
-	dirs := make([]string, len(pieces))
-	for i, piece := range pieces {
-		dirs[i] = t.TempDir()
-		if err := tr.EncodePiece(ctx, input, dirs[i], plan, piece, 1); err != nil {
-			t.Fatalf("piece %d: %v", i, err)
-		}
-	}
-	out := t.TempDir()
-	if err := ffmpeg.Stitch(out, plan, pieces, dirs); err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Finish(ctx, input, out, plan, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantKeys, wantTimes := keyPackets(t, filepath.Join(out, "180p", reel.MediaPlaylist))
-	var names []string
-	for _, r := range res.Renditions {
-		if r.IsAudio() {
-			continue
-		}
-		names = append(names, r.Name)
-		video, _, _ := strings.Cut(r.Codecs, ",")
-		pl := filepath.Join(out, r.Name, reel.MediaPlaylist)
-		if s := probeStream(t, pl); s.CodecName != codecFromString(t, video) {
-			t.Errorf("%s: CODECS %q but ffprobe decodes %s", r.Name, video, s.CodecName)
-		}
-		// From the packets' key flags: dav1d ignores -skip_frame.
-		keys, times := keyPackets(t, pl)
-		if fmt.Sprint(keys) != fmt.Sprint(wantKeys) {
-			t.Errorf("%s: key frames %v, the H.264 rung's %v", r.Name, keys, wantKeys)
-		}
-		if fmt.Sprint(times) != fmt.Sprint(wantTimes) {
-			t.Errorf("%s: %d frames from %v to %v, the H.264 rung's %d from %v to %v", r.Name,
-				len(times), times[0], times[len(times)-1], len(wantTimes), wantTimes[0], wantTimes[len(wantTimes)-1])
-		}
-	}
-	if got := strings.Join(names, " "); got != "180p 180p-hevc" {
-		t.Errorf("video renditions %s, want 180p 180p-hevc", got)
-	}
 }
 
 // keyPackets returns the times of the key packets of the first video

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"reel"
@@ -14,14 +13,14 @@ var _ reel.SplitTranscoder = (*Transcoder)(nil)
 
 // Split probes input and returns its pieces (PlanPieces) and the
 // renditions it will have, or no pieces when it should be transcoded
-// whole: an audio-only source has nothing worth splitting, and a ladder
-// with AV1 rungs is not split yet (splittable reports why).
+// whole: an audio-only source has nothing worth splitting. Rungs of
+// every codec split and stitch alike (ShiftPiece).
 func (t *Transcoder) Split(ctx context.Context, input string, splitAbove, chunk time.Duration) ([]reel.Piece, []reel.Rendition, error) {
 	plan, err := t.plan(ctx, input)
 	if err != nil {
 		return nil, nil, err
 	}
-	if plan.AudioOnly || !splittable(plan) {
+	if plan.AudioOnly {
 		return nil, plan.Renditions(), nil
 	}
 	var pieces []reel.Piece
@@ -29,15 +28,6 @@ func (t *Transcoder) Split(ctx context.Context, input string, splitAbove, chunk 
 		pieces = append(pieces, reel.Piece{Index: p.Index, Start: p.Start, End: p.End, Last: p.Last})
 	}
 	return pieces, plan.Renditions(), nil
-}
-
-// splittable reports whether the plan's rungs can be encoded in pieces.
-// SVT-AV1 (1.4, through ffmpeg 5.1) starts a piece's timestamps without
-// the delay the shift of pieces (ShiftPiece) takes off, so a stitched AV1
-// rung would run 0.2 s early after each join: such ladders are encoded
-// whole. H.264 and HEVC rungs split and stitch alike.
-func splittable(plan *Plan) bool {
-	return !slices.ContainsFunc(plan.Rungs, func(r Rung) bool { return r.Codec == AV1 })
 }
 
 // plan probes input and plans its transcode.

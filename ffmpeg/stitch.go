@@ -57,38 +57,78 @@ func Stitch(outDir string, plan *Plan, pieces []Piece, dirs []string) error {
 }
 
 // ShiftPiece readies the segments of piece, encoded into dir by
-// EncodePiece, for the joined timeline, in place: the muxer shifts a
-// stream whose first decode time is negative (by the B-frame delay: the
-// first frame's composition offset) so that it starts at 0, and shifts
-// the audio with it, as in a one-piece encode. A piece further in starts
-// past 0 and is not shifted: ShiftPiece shifts it by its own first
-// frame's offset, as the first piece was. Each piece's shift is its own,
-// so the worker that encoded a piece shifts it, and its segments can be
-// published as they are. Call it once per piece: it does not know
+// EncodePiece, for the joined timeline, in place. In a one-piece encode,
+// and so in the first piece, the HLS muxer shifts the whole output once so
+// that no stream's first decode time is negative: every rendition, of
+// every codec, and the audio, moves later by the largest encoder delay
+// among them (x264's and x265's B-frame delay, the first frame's
+// composition offset; SVT-AV1 has none, since AV1 does not reorder frames
+// in the container, and AAC's priming is shorter than two frames at 60
+// fps). A piece further in starts past 0 and is not shifted by the muxer:
+// ShiftPiece measures each rendition's delay in the piece and moves every
+// rendition by the largest, as the muxer moved the first piece. A rendition
+// shifted by its own delay alone would, for AV1, run early after each
+// join by the H.264 rung's delay. The shift is computed from the piece
+// itself, so the worker that encoded a piece shifts it, and its segments
+// can be published as they are. Call it once per piece: it does not know
 // whether it ran before.
 func ShiftPiece(dir string, plan *Plan, piece Piece) error {
 	if piece.Start == 0 {
 		return nil // shifted by the muxer, as a one-piece encode
 	}
-	for _, r := range plan.Rungs {
-		src := filepath.Join(dir, r.Name)
-		pl, tracks, err := readPiecePlaylist(src)
+	renditions := make([]pieceRendition, len(plan.Rungs))
+	var lead pieceRendition // the one with the largest delay, in seconds
+	for i, r := range plan.Rungs {
+		pr, err := readPieceRendition(filepath.Join(dir, r.Name))
 		if err != nil {
 			return fmt.Errorf("shift %s of piece %d: %w", r.Name, piece.Index, err)
 		}
-		delta, err := delay(filepath.Join(src, path.Base(pl.Segments[0].URI)), tracks)
-		if err != nil {
-			return fmt.Errorf("shift %s of piece %d: %w", r.Name, piece.Index, err)
+		renditions[i] = pr
+		if i == 0 || pr.delay*int64(lead.timescale) > lead.delay*int64(pr.timescale) {
+			lead = pr
 		}
-		for _, s := range pl.Segments {
-			name := filepath.Join(src, path.Base(s.URI))
-			if err := shiftFile(name, delta); err != nil {
-				return fmt.Errorf("shift %s of piece %d: %w", r.Name, piece.Index, err)
+	}
+	for i, pr := range renditions {
+		// The lead's delay in this rendition's timescale: the renditions of
+		// one ladder have one frame rate, and so one timescale, but a
+		// rounding here would still be under one tick.
+		delta := roundDiv(lead.delay*int64(pr.timescale), int64(lead.timescale))
+		for _, s := range pr.playlist.Segments {
+			if err := shiftFile(filepath.Join(pr.dir, path.Base(s.URI)), delta); err != nil {
+				return fmt.Errorf("shift %s of piece %d: %w", plan.Rungs[i].Name, piece.Index, err)
 			}
 		}
 	}
 	return nil
 }
+
+// pieceRendition is one rendition of a piece, as ShiftPiece reads it.
+type pieceRendition struct {
+	dir       string
+	playlist  *hls.MediaPlaylist
+	timescale uint32
+	delay     int64 // the encoder's delay (delay), in timescale units
+}
+
+// readPieceRendition reads the rendition of a piece in dir and measures
+// its encoder's delay.
+func readPieceRendition(dir string) (pieceRendition, error) {
+	pl, tracks, err := readPiecePlaylist(dir)
+	if err != nil {
+		return pieceRendition{}, err
+	}
+	d, err := delay(filepath.Join(dir, path.Base(pl.Segments[0].URI)), tracks)
+	if err != nil {
+		return pieceRendition{}, err
+	}
+	if tracks[0].Timescale == 0 {
+		return pieceRendition{}, errors.New("init segment: timescale 0")
+	}
+	return pieceRendition{dir: dir, playlist: pl, timescale: tracks[0].Timescale, delay: d}, nil
+}
+
+// roundDiv returns a/b rounded to the nearest integer, for a ≥ 0, b > 0.
+func roundDiv(a, b int64) int64 { return (a + b/2) / b }
 
 // readPiecePlaylist reads the media playlist in dir and the tracks of its
 // init segment (one).
@@ -189,9 +229,10 @@ func stitchRendition(outDir, name string, dirs []string) error {
 	return writeFileAtomic(filepath.Join(dst, reel.MediaPlaylist), []byte(head+b.String()+"#EXT-X-ENDLIST\n"))
 }
 
-// delay returns the composition offset of the first sample of the media
-// segment name, in its track's timescale: for a segment starting with an
-// IDR frame, the encoder's B-frame delay.
+// delay returns the encoder's delay in the media segment name, the first
+// of a piece: how much later than its first decode time its first frame
+// is presented, in its track's timescale. For x264 and x265 it is the
+// B-frame delay (the IDR frame's composition offset); for SVT-AV1, 0.
 func delay(name string, tracks []hls.Track) (int64, error) {
 	seg, err := os.ReadFile(name)
 	if err != nil {
@@ -204,7 +245,19 @@ func delay(name string, tracks []hls.Track) (int64, error) {
 	if len(frags) == 0 || len(frags[0].Runs) == 0 || len(frags[0].Runs[0].Samples) == 0 {
 		return 0, fmt.Errorf("%s: no samples", name)
 	}
-	return int64(frags[0].Runs[0].Samples[0].CompositionOffset), nil
+	// The earliest presentation among the first fragment's samples, from
+	// its first decode time: the first sample's composition offset when
+	// the fragment starts with the frame presented first, as an IDR frame
+	// is.
+	first, at := int64(math.MaxInt64), int64(0)
+	for _, s := range frags[0].Runs[0].Samples {
+		first = min(first, at+int64(s.CompositionOffset))
+		at += int64(s.Duration)
+	}
+	if first < 0 {
+		return 0, fmt.Errorf("%s: a frame presented before the first decode time", name)
+	}
+	return first, nil
 }
 
 // shiftFile shifts the media segment in name by delta on the timeline
