@@ -44,8 +44,12 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 
 // contentSecurityPolicy is the page's policy, framed by frameAncestors
 // only. hls.js plays through Media Source Extensions (blob: media) and
-// may start a worker from a blob. scripts are the hashes ('sha256-...')
-// of the inline scripts allowed: the page's import map (page.go).
+// may start a worker from a blob; it gives each subtitle track a <track>
+// element whose source is the empty WebVTT file data:,WEBVTT (so that
+// Chromium's own captions menu and Safari keep the cues it adds), which
+// media-src governs: data: there lets media and tracks load from data
+// URLs, which hold no script. scripts are the hashes ('sha256-...') of
+// the inline scripts allowed: the page's import map (page.go).
 func contentSecurityPolicy(publicURL, frameAncestors string, scripts ...string) string {
 	media := "'self'"
 	if u, err := url.Parse(publicURL); err == nil && u.Scheme != "" && u.Host != "" {
@@ -56,7 +60,7 @@ func contentSecurityPolicy(publicURL, frameAncestors string, scripts ...string) 
 		strings.Join(append([]string{"script-src 'self'"}, scripts...), " "),
 		"style-src 'self'",
 		"img-src " + media + " data: blob:",
-		"media-src " + media + " blob:",
+		"media-src " + media + " blob: data:",
 		"connect-src " + media,
 		"worker-src 'self' blob:",
 		"object-src 'none'",

@@ -32,7 +32,7 @@ func TestBrowserHeaders(t *testing.T) {
 		}
 	}
 	// The policy allows the media of the public URL, which may be a CDN.
-	if csp := contentSecurityPolicy("https://cdn.example/base", "'none'"); !strings.Contains(csp, "media-src 'self' https://cdn.example blob:") {
+	if csp := contentSecurityPolicy("https://cdn.example/base", "'none'"); !strings.Contains(csp, "media-src 'self' https://cdn.example blob: data:;") {
 		t.Errorf("policy with a public URL: %q", csp)
 	}
 
