@@ -58,6 +58,18 @@ type Video struct {
 	// with HLS AES-128: asked for at upload, or by reel serve --encrypt.
 	Encrypted bool
 
+	// Codecs are the video codecs of its ladder (ParseCodecs), asked for
+	// at upload; nil for the server's default (--codecs), until a worker
+	// starts it and records the codecs it encodes. Every piece of a split
+	// video and its stitch encode these, whatever their worker's default.
+	Codecs []string
+
+	// Downloads says whether the video has downloads (an MP4 and an M4A,
+	// DownloadVideo and DownloadAudio): asked for at upload, or nil for
+	// the server's default (--downloads) until a worker starts it and
+	// records what it makes. Encrypted videos have none.
+	Downloads *bool
+
 	// Chunks is how many pieces the video was encoded in: 1 for a video
 	// transcoded whole, N for one split into N pieces (SplitTranscoder).
 	Chunks int
@@ -164,6 +176,8 @@ type VideoUpdate struct {
 	Progress    *float64
 	Playable    *bool
 	Encrypted   *bool
+	Codecs      []string // set when non-nil
+	Downloads   *bool
 	Error       *string
 	ErrorDetail *string
 	Duration    *float64

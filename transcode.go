@@ -13,6 +13,11 @@ type TranscodeRequest struct {
 	// OutputDir is an empty local folder that receives the master playlist,
 	// one folder of playlist, init and segments per rendition, and the poster.
 	OutputDir string
+	// Codecs are the video codecs of the ladder (ParseCodecs), nil for
+	// the transcoder's own default; Downloads asks for the video's
+	// downloads (DownloadVideo, DownloadAudio) besides the ladder.
+	Codecs    []string
+	Downloads bool
 	// Progress, if set, is called with the fraction done (0..1) as ffmpeg
 	// reports it, from another goroutine.
 	Progress func(fraction float64)
@@ -69,6 +74,9 @@ type PieceRequest struct {
 	Input     string // as TranscodeRequest.Input
 	OutputDir string // an empty local folder of the piece's own
 	Piece     Piece
+	// Codecs are the video's codecs, as TranscodeRequest.Codecs: every
+	// piece and the stitch of a video must be given the same.
+	Codecs []string
 	// Progress, if set, is called with the fraction of the piece done.
 	Progress func(fraction float64)
 }
@@ -80,6 +88,8 @@ type StitchRequest struct {
 	OutputDir string   // an empty local folder: receives what Transcode writes
 	Pieces    []Piece  // every piece, in order
 	Dirs      []string // the folder of each piece, in the same order
+	Codecs    []string // as PieceRequest.Codecs
+	Downloads bool     // as TranscodeRequest.Downloads
 }
 
 // SplitTranscoder is the optional capability of transcoders that can cut
@@ -91,8 +101,9 @@ type SplitTranscoder interface {
 	Transcoder
 	// Split returns the pieces of the source, or nil when it should be
 	// transcoded whole (not longer than splitAbove, chunk 0, too short
-	// for two pieces, audio only), and the renditions it will have.
-	Split(ctx context.Context, input string, splitAbove, chunk time.Duration) ([]Piece, []Rendition, error)
+	// for two pieces, audio only), and the renditions it will have with
+	// the video codecs given (nil: the transcoder's default).
+	Split(ctx context.Context, input string, codecs []string, splitAbove, chunk time.Duration) ([]Piece, []Rendition, error)
 	// TranscodePiece encodes one piece, its segments ready to publish as
 	// they are (numbered and timed on the whole video's timeline).
 	TranscodePiece(ctx context.Context, req PieceRequest) error

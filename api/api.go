@@ -17,14 +17,19 @@ import (
 // Video is a video as the API shows it: the answer to GET, PATCH and
 // retry of /api/videos/{id}, to a form upload, and the items of a list.
 type Video struct {
-	ID          string              `json:"id"`
-	Title       string              `json:"title"`
-	Description string              `json:"description"`
-	Filename    string              `json:"filename"`
-	Status      reel.Status         `json:"status"`
-	Progress    float64             `json:"progress"`
-	Playable    bool                `json:"playable"`
-	Encrypted   bool                `json:"encrypted"`
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Filename    string      `json:"filename"`
+	Status      reel.Status `json:"status"`
+	Progress    float64     `json:"progress"`
+	Playable    bool        `json:"playable"`
+	Encrypted   bool        `json:"encrypted"`
+	// Codecs ("h264,hevc") and Downloads are the video's own choices, or,
+	// once a worker has started it, what it makes: absent while a video
+	// that did not choose waits for the server's default.
+	Codecs      string              `json:"codecs,omitempty"`
+	Downloads   *bool               `json:"downloads,omitempty"`
 	Chunks      int                 `json:"chunks"`          // pieces it was encoded in: 1 when whole
 	Error       string              `json:"error,omitempty"` // why it failed, for the uploader
 	Warnings    []reel.MediaWarning `json:"warnings"`
@@ -82,6 +87,11 @@ type DirectUploadRequest struct {
 	ContentType string `json:"content_type"`
 	Visibility  string `json:"visibility"` // public, unlisted or private; "" for the default
 	Encrypt     bool   `json:"encrypt"`    // publish with HLS AES-128
+	// Codecs are the video codecs of its ladder, as --codecs takes them
+	// ("h264,hevc"); Downloads asks for its downloads. Absent: the
+	// server's defaults.
+	Codecs    string `json:"codecs"`
+	Downloads *bool  `json:"downloads"`
 }
 
 // DirectPart is where to PUT one part of a direct upload.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"strings"
 
 	"reel"
 )
@@ -14,6 +15,11 @@ func VideoOf(v *reel.Video) Video {
 		ID: v.ID, Title: v.Title, Description: v.Description, Filename: v.Filename, Status: v.Status, Progress: v.Progress, Playable: v.Playable, Encrypted: v.Encrypted, Chunks: max(v.Chunks, 1),
 		Size: v.Size, ContentType: v.ContentType, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		Warnings: v.Warnings, Visibility: cmp.Or(v.Visibility, reel.DefaultVisibility), Owner: v.Owner,
+		Codecs: strings.Join(v.Codecs, ","),
+	}
+	if v.Downloads != nil {
+		made := *v.Downloads && !v.Encrypted // encrypted videos have none
+		j.Downloads = &made
 	}
 	if j.Warnings == nil {
 		j.Warnings = []reel.MediaWarning{}

@@ -1,18 +1,21 @@
 package ffmpeg
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"reel"
 )
 
 // The video codecs a ladder may have, by the names --codecs takes.
 const (
-	H264 = "h264"
-	HEVC = "hevc"
-	AV1  = "av1"
+	H264 = reel.CodecH264
+	HEVC = reel.CodecHEVC
+	AV1  = reel.CodecAV1
 )
 
 // videoCodec is how one codec's rungs are encoded.
@@ -30,7 +33,7 @@ type videoCodec struct {
 }
 
 // videoCodecs are the codecs reel encodes, in the order their variants
-// appear in the master playlist.
+// appear in the master playlist: reel.VideoCodecs, each with its encoder.
 func videoCodecs() []videoCodec {
 	return []videoCodec{
 		{name: H264, encoder: "libx264", crf: crf, rate: 1},
@@ -53,32 +56,18 @@ func codecOf(name string) videoCodec {
 	return videoCodecs()[0]
 }
 
-// ParseCodecs parses a --codecs value or a video's codecs field: codec
-// names separated by commas, H.264 always among them (every player can
-// fall back to it), each at most once, in any order. It returns them in
-// the master's order, H.264 first.
+// ParseCodecs parses a --codecs value or a video's codecs field as
+// reel.ParseCodecs does (H.264 always among them, returned first), but
+// an empty value is an error: a flag must name its codecs.
 func ParseCodecs(s string) ([]string, error) {
-	seen := map[string]bool{}
-	for _, f := range strings.Split(s, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		if !slices.ContainsFunc(videoCodecs(), func(c videoCodec) bool { return c.name == f }) {
-			return nil, fmt.Errorf("codecs %q: %q is not one of h264, hevc, av1", s, f)
-		}
-		if seen[f] {
-			return nil, fmt.Errorf("codecs %q: %s given twice", s, f)
-		}
-		seen[f] = true
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("codecs %q: none given; h264 at least", s)
 	}
-	if !seen[H264] {
-		return nil, fmt.Errorf("codecs %q: must include h264, which every player can fall back to", s)
+	codecs, err := reel.ParseCodecs(s)
+	if err != nil {
+		return nil, errors.New(reel.ErrorMessage(err))
 	}
-	var out []string
-	for _, c := range videoCodecs() {
-		if seen[c.name] {
-			out = append(out, c.name)
-		}
-	}
-	return out, nil
+	return codecs, nil
 }
 
 // WithCodecs adds to the plan, after its H.264 rungs, the same rungs in

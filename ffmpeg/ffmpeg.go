@@ -79,12 +79,13 @@ type Transcoder struct {
 	// filter graph and encoders, whole or piece: 1 makes one encode take
 	// one core.
 	Threads int
-	// Codecs are the video codecs of every ladder, as ParseCodecs returns
-	// them: H.264 alone when empty; HEVC and AV1 rungs are added to the
-	// same master (Plan.WithCodecs).
+	// Codecs are the video codecs of every ladder whose request names
+	// none, as ParseCodecs returns them: H.264 alone when empty; HEVC and
+	// AV1 rungs are added to the same master (Plan.WithCodecs).
 	Codecs []string
 	// Downloads makes, once the ladder is finished, an MP4 of the top
-	// H.264 rung with the audio and an M4A of the audio, by remuxing.
+	// H.264 rung with the audio and an M4A of the audio, by remuxing, for
+	// every video; a request may also ask for them (Downloads).
 	Downloads bool
 	Logger    *slog.Logger
 }
@@ -93,6 +94,14 @@ var _ reel.Transcoder = (*Transcoder)(nil)
 
 func (t *Transcoder) ffmpeg() string  { return cmp.Or(t.FFmpeg, "ffmpeg") }
 func (t *Transcoder) ffprobe() string { return cmp.Or(t.FFprobe, "ffprobe") }
+
+// codecs returns the video codecs a request asks for, or t.Codecs.
+func (t *Transcoder) codecs(asked []string) []string {
+	if asked != nil {
+		return asked
+	}
+	return t.Codecs
+}
 
 func (t *Transcoder) logger() *slog.Logger {
 	if t.Logger == nil {
@@ -130,7 +139,8 @@ func (t *Transcoder) Transcode(ctx context.Context, req reel.TranscodeRequest) (
 	if err != nil {
 		return nil, err
 	}
-	plan := NewPlan(p).WithCodecs(t.Codecs)
+	plan := NewPlan(p).WithCodecs(t.codecs(req.Codecs))
+	plan.Downloads = t.Downloads || req.Downloads
 	log := t.logger().With("input", req.Input)
 	log.Info("transcode", "format", p.FormatName, "codec", p.Video.Codec, "duration", p.Duration,
 		"audio", p.HasAudio(), "rungs", rungNames(plan.Rungs), "warnings", warningCodes(plan.Warnings))

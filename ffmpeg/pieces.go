@@ -15,8 +15,8 @@ var _ reel.SplitTranscoder = (*Transcoder)(nil)
 // renditions it will have, or no pieces when it should be transcoded
 // whole: an audio-only source has nothing worth splitting. Rungs of
 // every codec split and stitch alike (ShiftPiece).
-func (t *Transcoder) Split(ctx context.Context, input string, splitAbove, chunk time.Duration) ([]reel.Piece, []reel.Rendition, error) {
-	plan, err := t.plan(ctx, input)
+func (t *Transcoder) Split(ctx context.Context, input string, codecs []string, splitAbove, chunk time.Duration) ([]reel.Piece, []reel.Rendition, error) {
+	plan, err := t.plan(ctx, input, codecs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -30,20 +30,21 @@ func (t *Transcoder) Split(ctx context.Context, input string, splitAbove, chunk 
 	return pieces, plan.Renditions(), nil
 }
 
-// plan probes input and plans its transcode.
-func (t *Transcoder) plan(ctx context.Context, input string) (*Plan, error) {
+// plan probes input and plans its transcode with the video codecs
+// given, or t.Codecs when nil.
+func (t *Transcoder) plan(ctx context.Context, input string, codecs []string) (*Plan, error) {
 	p, err := t.Probe(ctx, input)
 	if err != nil {
 		return nil, err
 	}
-	return NewPlan(p).WithCodecs(t.Codecs), nil
+	return NewPlan(p).WithCodecs(t.codecs(codecs)), nil
 }
 
 // TranscodePiece plans the source again, encodes req.Piece into
 // req.OutputDir (EncodePiece) and shifts it onto the whole video's
 // timeline (ShiftPiece): its segments are final.
 func (t *Transcoder) TranscodePiece(ctx context.Context, req reel.PieceRequest) error {
-	plan, err := t.plan(ctx, req.Input)
+	plan, err := t.plan(ctx, req.Input, req.Codecs)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (t *Transcoder) TranscodePiece(ctx context.Context, req reel.PieceRequest) 
 // StitchPieces plans the source again, joins the shifted pieces (Join)
 // and finishes the output as Transcode does (Finish), master last.
 func (t *Transcoder) StitchPieces(ctx context.Context, req reel.StitchRequest) (*reel.TranscodeResult, error) {
-	plan, err := t.plan(ctx, req.Input)
+	plan, err := t.plan(ctx, req.Input, req.Codecs)
 	if err != nil {
 		return nil, err
 	}
@@ -101,5 +102,6 @@ func (t *Transcoder) StitchPieces(ctx context.Context, req reel.StitchRequest) (
 	if err := Join(req.OutputDir, plan, pieces, req.Dirs); err != nil {
 		return nil, err
 	}
+	plan.Downloads = t.Downloads || req.Downloads
 	return t.Finish(ctx, req.Input, req.OutputDir, plan, "")
 }

@@ -39,6 +39,9 @@ type Plan struct {
 	// ToneMap is set for HDR sources (PQ or HLG): they are tone-mapped to
 	// 8-bit SDR BT.709 before scaling, once for every rendition.
 	ToneMap bool
+	// Downloads makes, once the ladder is finished, the video's downloads
+	// (writeDownloads); the transcoder sets it, NewPlan leaves it off.
+	Downloads bool
 	// Storyboard plans the thumbnails taken from the ladder's decode; nil
 	// for audio only.
 	Storyboard *Storyboard

@@ -45,7 +45,7 @@ func TestSplitStitchCodecs(t *testing.T) {
 			if _, err := tr.Transcode(ctx, reel.TranscodeRequest{Input: input, OutputDir: whole}); err != nil {
 				t.Fatal(err)
 			}
-			pieces, _, err := tr.Split(ctx, input, 10*time.Second, 6*time.Second)
+			pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
 			if err != nil || len(pieces) != 3 {
 				t.Fatalf("%d pieces (err %v), want 3", len(pieces), err)
 			}

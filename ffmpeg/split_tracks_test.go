@@ -55,7 +55,7 @@ func TestSplitStitchTracks(t *testing.T) {
 
 	ctx := context.Background()
 	tr := &ffmpeg.Transcoder{}
-	pieces, _, err := tr.Split(ctx, input, 10*time.Second, 6*time.Second)
+	pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
 	if err != nil || len(pieces) != 3 {
 		t.Fatalf("%d pieces (err %v), want 3", len(pieces), err)
 	}

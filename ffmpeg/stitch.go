@@ -308,8 +308,9 @@ func stitchStoryboard(outDir string, sb *Storyboard, pieces []Piece, dirs []stri
 // Finish completes a transcode whose renditions are in outDir, as
 // Transcode does after its ffmpeg run and Stitch after a split one: it
 // checks that the renditions hold the source (EINVALID if not), writes the
-// I-frame playlists, the storyboard, the poster and, last, the master
-// playlist, with bandwidths measured over the whole video.
+// I-frame playlists, the storyboard, the poster, the downloads when the
+// plan has them and, last, the master playlist, with bandwidths measured
+// over the whole video.
 func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Plan, stderr string) (*reel.TranscodeResult, error) {
 	p := plan.Probe
 	renditions, duration, err := measure(outDir, plan)
@@ -365,7 +366,7 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 	if err != nil {
 		return nil, err
 	}
-	if t.Downloads {
+	if plan.Downloads {
 		if err := t.writeDownloads(ctx, outDir, renditions); err != nil {
 			return nil, err
 		}

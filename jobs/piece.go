@@ -87,7 +87,9 @@ func (w *PieceWorker) Work(ctx context.Context, job *river.Job[PieceArgs]) error
 		if dir, err = os.MkdirTemp(w.WorkDir, "piece-"+id+"-"); err == nil {
 			defer os.RemoveAll(dir)
 			err = w.Transcoder.(reel.SplitTranscoder).TranscodePiece(ctx, reel.PieceRequest{
-				Input: input, OutputDir: dir, Piece: piece, Progress: dog.observe,
+				// The video's codecs, recorded when it was split: whatever
+				// this worker's default, every piece encodes the same.
+				Input: input, OutputDir: dir, Piece: piece, Codecs: w.codecsOf(v), Progress: dog.observe,
 			})
 		}
 		if err == nil {

@@ -167,7 +167,7 @@ func (w *TranscodeWorker) split(ctx context.Context, log *slog.Logger, job *rive
 	if !ok || w.Pieces == nil || w.Queue == nil || w.ChunkDuration <= 0 {
 		return false, nil
 	}
-	pieces, _, err := st.Split(ctx, input, w.SplitAbove, w.ChunkDuration)
+	pieces, _, err := st.Split(ctx, input, w.codecsOf(v), w.SplitAbove, w.ChunkDuration)
 	if err != nil || len(pieces) < 2 {
 		return false, err
 	}

@@ -70,7 +70,8 @@ func (w *StitchWorker) Work(ctx context.Context, job *river.Job[StitchArgs]) err
 		return w.stitchFailed(ctx, log, job, state.Gen, err)
 	}
 	defer os.RemoveAll(work)
-	req := reel.StitchRequest{Input: input, OutputDir: filepath.Join(work, "out")}
+	// The video's codecs and downloads, recorded when it was split.
+	req := reel.StitchRequest{Input: input, OutputDir: filepath.Join(work, "out"), Codecs: w.codecsOf(v), Downloads: downloadsOf(v)}
 	for i, p := range pieces[:n] {
 		dir := filepath.Join(work, fmt.Sprint(i))
 		if err := w.downloadPiece(ctx, id, i, dir); err != nil {
@@ -171,7 +172,7 @@ func (w *PieceWorker) publishDone(ctx context.Context, log *slog.Logger, v *reel
 	if run == 0 || (len(pieces) > v.Chunks && run >= v.Chunks) {
 		return nil // nothing in order yet, or all done: the stitch publishes
 	}
-	_, planned, err := w.Transcoder.(reel.SplitTranscoder).Split(ctx, input, 0, 0)
+	_, planned, err := w.Transcoder.(reel.SplitTranscoder).Split(ctx, input, w.codecsOf(v), 0, 0)
 	if err != nil {
 		return err
 	}

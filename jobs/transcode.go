@@ -51,6 +51,12 @@ type TranscodeWorker struct {
 	// Encrypt publishes every video with HLS AES-128 encryption, a fresh
 	// content key per transcode.
 	Encrypt bool
+	// Codecs (as reel.ParseCodecs returns them; nil for H.264 alone) and
+	// Downloads are what videos that do not say get. A video's own choice,
+	// or these, is recorded on it when its transcode starts (choose), so
+	// its retries, pieces and stitch encode the same on any worker.
+	Codecs    []string
+	Downloads bool
 	// SplitAbove and ChunkDuration split a longer source into pieces of
 	// about ChunkDuration, each a job of its own (split.go); a zero
 	// ChunkDuration, or no Pieces and Queue, transcodes every video whole.
@@ -94,8 +100,11 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 		return nil
 	}
 
+	encrypt := w.Encrypt || v.Encrypted
+	w.choose(v, encrypt)
 	processing, zero := reel.StatusProcessing, 0.0
-	if _, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Status: &processing, Progress: &zero}); err != nil {
+	if _, err := w.Videos.UpdateVideo(ctx, id, reel.VideoUpdate{Status: &processing, Progress: &zero,
+		Codecs: v.Codecs, Downloads: v.Downloads}); err != nil {
 		return ignoreNotFound(err)
 	}
 	w.note(ctx, id, reel.LogStarted, fmt.Sprintf("Transcode attempt %d started on %s.", job.Attempt, hostname()),
@@ -138,7 +147,6 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	}
 	defer os.RemoveAll(dir)
 
-	encrypt := w.Encrypt || v.Encrypted
 	var key []byte
 	if encrypt {
 		key = make([]byte, hls.KeySize)
@@ -155,6 +163,8 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	res, err := w.Transcoder.Transcode(ctx, reel.TranscodeRequest{
 		Input:     input,
 		OutputDir: dir,
+		Codecs:    v.Codecs,
+		Downloads: *v.Downloads,
 		Progress: func(p float64) {
 			dog.observe(p)
 			store(p)
@@ -233,6 +243,35 @@ func (w *TranscodeWorker) Work(ctx context.Context, job *river.Job[TranscodeArgs
 	}
 	return err
 }
+
+// choose settles v's codecs and downloads: its own choice, or the
+// worker's defaults; never downloads for an encrypted video, which would
+// be a clear copy of it (dropDownloads).
+func (w *TranscodeWorker) choose(v *reel.Video, encrypt bool) {
+	v.Codecs = w.codecsOf(v)
+	downloads := w.Downloads
+	if v.Downloads != nil {
+		downloads = *v.Downloads
+	}
+	downloads = downloads && !encrypt
+	v.Downloads = &downloads
+}
+
+// codecsOf returns the codecs v records, or, for a video split before
+// they were recorded, the worker's default.
+func (w *TranscodeWorker) codecsOf(v *reel.Video) []string {
+	switch {
+	case v.Codecs != nil:
+		return v.Codecs
+	case w.Codecs != nil:
+		return w.Codecs
+	}
+	return []string{reel.CodecH264}
+}
+
+// downloadsOf reports whether v has downloads, as recorded when its
+// transcode started.
+func downloadsOf(v *reel.Video) bool { return v.Downloads != nil && *v.Downloads && !v.Encrypted }
 
 // input returns what ffmpeg should read: the original's file when the
 // store is local, otherwise a presigned URL.

@@ -46,7 +46,7 @@ func New(db *sql.DB, enqueue EnqueueFunc) *Store {
 
 const columns = `id, title, status, progress, error, error_detail, filename, content_type,
 	size, original_key, job_id, duration, width, height, renditions, warnings, playable, upload_id, created_at, updated_at, owner, visibility, encrypted,
-	description, chunks, poster`
+	description, chunks, poster, codecs, downloads`
 
 // Besides columns, every row keeps title_folded, its title as searches
 // compare it (reel.FoldTitle): written with every title, never read.
@@ -82,11 +82,11 @@ func (s *Store) CreateVideo(ctx context.Context, v *reel.Video) (err error) {
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO videos (`+columns+`, title_folded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Progress, v.Error, v.ErrorDetail, v.Filename, v.ContentType,
 		v.Size, v.OriginalKey, v.JobID, v.Duration, v.Width, v.Height, string(renditions),
 		string(warnings), v.Playable, v.UploadID, now.UnixMicro(), now.UnixMicro(), v.Owner, string(v.Visibility), v.Encrypted,
-		v.Description, max(v.Chunks, 1), v.Poster, reel.FoldTitle(v.Title))
+		v.Description, max(v.Chunks, 1), v.Poster, strings.Join(v.Codecs, ","), nullBool(v.Downloads), reel.FoldTitle(v.Title))
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video for this original exists already.")
 	} else if err != nil {
@@ -296,6 +296,12 @@ func updateSets(u reel.VideoUpdate) ([]string, []any) {
 	if u.Encrypted != nil {
 		add("encrypted", *u.Encrypted)
 	}
+	if u.Codecs != nil {
+		add("codecs", strings.Join(u.Codecs, ","))
+	}
+	if u.Downloads != nil {
+		add("downloads", *u.Downloads)
+	}
 	if u.Playable != nil {
 		add("playable", *u.Playable)
 	}
@@ -493,14 +499,21 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanVideo(row scanner) (*reel.Video, error) {
 	var v reel.Video
-	var status, renditions, warnings, visibility string
+	var status, renditions, warnings, visibility, codecs string
 	var created, updated int64
+	var downloads sql.NullBool
 	err := row.Scan(&v.ID, &v.Title, &status, &v.Progress, &v.Error, &v.ErrorDetail, &v.Filename,
 		&v.ContentType, &v.Size, &v.OriginalKey, &v.JobID, &v.Duration, &v.Width, &v.Height,
 		&renditions, &warnings, &v.Playable, &v.UploadID, &created, &updated, &v.Owner, &visibility, &v.Encrypted,
-		&v.Description, &v.Chunks, &v.Poster)
+		&v.Description, &v.Chunks, &v.Poster, &codecs, &downloads)
 	if err != nil {
 		return nil, err
+	}
+	if codecs != "" {
+		v.Codecs = strings.Split(codecs, ",")
+	}
+	if downloads.Valid {
+		v.Downloads = &downloads.Bool
 	}
 	v.Status = reel.Status(status)
 	v.Visibility = reel.Visibility(visibility)
@@ -513,6 +526,14 @@ func scanVideo(row scanner) (*reel.Video, error) {
 		return nil, fmt.Errorf("video %s warnings: %w", v.ID, err)
 	}
 	return &v, nil
+}
+
+// nullBool stores a nil *bool as NULL.
+func nullBool(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
 }
 
 // nonNil makes a nil slice marshal as [] rather than null.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"reel"
@@ -46,10 +47,10 @@ func (s *Store) CreateUpload(ctx context.Context, u *reel.Upload, v *reel.Video)
 		v.Visibility = reel.DefaultVisibility
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO videos (id, title, status, filename, content_type,
-		size, original_key, created_at, updated_at, owner, visibility, encrypted, description, title_folded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		size, original_key, created_at, updated_at, owner, visibility, encrypted, description, title_folded, codecs, downloads)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.Title, v.Status, v.Filename, v.ContentType, v.Size, v.OriginalKey, now.UnixMicro(), now.UnixMicro(),
-		v.Owner, string(v.Visibility), v.Encrypted, v.Description, reel.FoldTitle(v.Title))
+		v.Owner, string(v.Visibility), v.Encrypted, v.Description, reel.FoldTitle(v.Title), strings.Join(v.Codecs, ","), nullBool(v.Downloads))
 	if isUniqueViolation(err) {
 		return reel.Errorf(reel.ECONFLICT, "A video with this id or original exists already.")
 	} else if err != nil {

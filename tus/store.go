@@ -117,7 +117,7 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 	}
 	now := s.now()
 	meta := map[string]string{}
-	for _, k := range []string{"filename", "filetype", "title", "visibility", "encrypt"} {
+	for _, k := range []string{"filename", "filetype", "title", "visibility", "encrypt", "codecs", "downloads"} {
 		if v, ok := info.MetaData[k]; ok {
 			meta[k] = reel.Sanitize(v, reel.MaxTitleBytes)
 		}
@@ -139,6 +139,12 @@ func (s *Store) newUpload(ctx context.Context, info handler.FileInfo) (handler.U
 	}
 	if d.Encrypted, err = reel.ParseEncrypt(info.MetaData["encrypt"]); err != nil {
 		return nil, handler.NewError("ERR_INVALID_METADATA", "encrypt is true or false (or 1/0, yes/no, on/off)", http.StatusBadRequest)
+	}
+	if d.Codecs, err = reel.ParseCodecs(info.MetaData["codecs"]); err != nil {
+		return nil, handler.NewError("ERR_INVALID_METADATA", reel.ErrorMessage(err), http.StatusBadRequest)
+	}
+	if d.Downloads, err = reel.ParseDownloads(info.MetaData["downloads"]); err != nil {
+		return nil, handler.NewError("ERR_INVALID_METADATA", "downloads is true or false (or 1/0, yes/no, on/off)", http.StatusBadRequest)
 	}
 	caller := video.System()
 	if s.caller != nil {

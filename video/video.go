@@ -54,7 +54,8 @@ func CanManage(p *reel.Principal, v *reel.Video) bool {
 
 // Draft is what a client says about a new video, at any entry point.
 // Names are as sent; enumerated fields are parsed by the entry point with
-// reel's parsers (reel.ParseVisibility, reel.ParseEncrypt), so that a bad
+// reel's parsers (reel.ParseVisibility, reel.ParseEncrypt,
+// reel.ParseCodecs, reel.ParseDownloads), so that a bad
 // spelling is refused as soon as it is read.
 type Draft struct {
 	// ID and OriginalKey, if set, are the ones the entry point stored the
@@ -68,6 +69,10 @@ type Draft struct {
 	ContentType string
 	Visibility  reel.Visibility // "" is stored as reel.DefaultVisibility
 	Encrypted   bool
+	// Codecs and Downloads are the video's own choices; nil for the
+	// server's defaults.
+	Codecs    []string
+	Downloads *bool
 
 	// Status is uploading while bytes are still to come, queued once
 	// the original is stored (the store then inserts its job).
@@ -96,7 +101,7 @@ func New(p *reel.Principal, d Draft) (*reel.Video, error) {
 	v := &reel.Video{
 		ID: d.ID, OriginalKey: d.OriginalKey, Owner: p.KeyID,
 		Title: title, Description: description, Filename: reel.CleanFilename(d.Filename), ContentType: reel.CleanContentType(d.ContentType),
-		Visibility: d.Visibility, Encrypted: d.Encrypted, Status: d.Status, Size: d.Size,
+		Visibility: d.Visibility, Encrypted: d.Encrypted, Codecs: d.Codecs, Downloads: d.Downloads, Status: d.Status, Size: d.Size,
 	}
 	if v.ID == "" {
 		v.ID = reel.NewID()

@@ -100,9 +100,14 @@ func (s *Server) handleDirectCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	codecs, err := reel.ParseCodecs(req.Codecs)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	v, err := video.New(s.principal(r), video.Draft{
 		Title: req.Title, Description: req.Description, Filename: req.Filename, ContentType: req.ContentType,
-		Visibility: visibility, Encrypted: req.Encrypt,
+		Visibility: visibility, Encrypted: req.Encrypt, Codecs: codecs, Downloads: req.Downloads,
 		Status: reel.StatusUploading,
 		Size:   req.Size, // declared; Enqueue records the real size
 	})

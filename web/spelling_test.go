@@ -280,10 +280,11 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 	}
 }
 
-// TestEnumeratedFields sends every spelling of visibility and encrypt to
-// every entry point that takes them (multipart form, direct upload JSON,
-// tus metadata, PATCH): the accepted ones mean the same everywhere, and
-// anything else is 400 with nothing created, never a silent default.
+// TestEnumeratedFields sends every spelling of visibility, encrypt, codecs
+// and downloads to every entry point that takes them (multipart form,
+// direct upload JSON, tus metadata, PATCH): the accepted ones mean the
+// same everywhere, and anything else is 400 with nothing created, never a
+// silent default.
 func TestEnumeratedFields(t *testing.T) {
 	e := newAuthEnv(t, AccessConfig{}, withS3, withTus).populate()
 	target := e.video["alice-unlisted"]
@@ -291,6 +292,15 @@ func TestEnumeratedFields(t *testing.T) {
 		status    int
 		encrypted bool
 		vis       reel.Visibility
+		codecs    string // as the video JSON says; "" when not chosen
+		downloads string // "true", "false", or "" when not chosen
+	}
+	answerOf := func(status int, v api.Video) answer {
+		a := answer{status: status, encrypted: v.Encrypted, vis: v.Visibility, codecs: v.Codecs}
+		if v.Downloads != nil {
+			a.downloads = strconv.FormatBool(*v.Downloads)
+		}
+		return a
 	}
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	entry := map[string]func(field, value string) answer{
@@ -300,12 +310,11 @@ func TestEnumeratedFields(t *testing.T) {
 			if status != 201 {
 				return answer{status: status}
 			}
-			v := decode[api.Video](t, b)
-			return answer{status, v.Encrypted, v.Visibility}
+			return answerOf(status, decode[api.Video](t, b))
 		},
 		"direct": func(field, value string) answer {
 			js, _ := json.Marshal(value)
-			if field == "encrypt" && value != "" {
+			if (field == "encrypt" || field == "downloads") && value != "" {
 				js = []byte(value) // JSON has its own true and false
 			}
 			body := `{"size":10,"` + field + `":` + string(js) + `}`
@@ -313,8 +322,7 @@ func TestEnumeratedFields(t *testing.T) {
 			if status != 201 {
 				return answer{status: status}
 			}
-			v := decode[api.DirectUpload](t, b).Video
-			return answer{status, v.Encrypted, v.Visibility}
+			return answerOf(status, decode[api.DirectUpload](t, b).Video)
 		},
 		"tus": func(field, value string) answer {
 			status, h, _ := e.do(req{method: "POST", path: "/api/uploads/", key: "alice", header: map[string]string{
@@ -323,8 +331,7 @@ func TestEnumeratedFields(t *testing.T) {
 				return answer{status: status}
 			}
 			_, _, b := e.do(req{method: "GET", path: "/api/videos/" + strings.TrimPrefix(h.Get("Location"), "/api/uploads/"), key: "alice"})
-			v := decode[api.Video](t, b)
-			return answer{status, v.Encrypted, v.Visibility}
+			return answerOf(status, decode[api.Video](t, b))
 		},
 		"patch": func(field, value string) answer {
 			js, _ := json.Marshal(value)
@@ -332,8 +339,7 @@ func TestEnumeratedFields(t *testing.T) {
 			if status != 200 {
 				return answer{status: status}
 			}
-			v := decode[api.Video](t, b)
-			return answer{status, v.Encrypted, v.Visibility}
+			return answerOf(status, decode[api.Video](t, b))
 		},
 	}
 	cases := []struct {
@@ -341,23 +347,44 @@ func TestEnumeratedFields(t *testing.T) {
 		entries      []string
 		want         answer
 	}{
-		{"encrypt", "true", []string{"form", "direct", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
-		{"encrypt", "false", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted}},
-		{"encrypt", "yes", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
-		{"encrypt", "ON", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
-		{"encrypt", "1", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted}},
-		{"encrypt", "off", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted}},
-		{"encrypt", "0", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted}},
+		{"encrypt", "true", []string{"form", "direct", "tus"}, answer{201, true, reel.VisibilityUnlisted, "", ""}},
+		{"encrypt", "false", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", ""}},
+		{"encrypt", "yes", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted, "", ""}},
+		{"encrypt", "ON", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted, "", ""}},
+		{"encrypt", "1", []string{"form", "tus"}, answer{201, true, reel.VisibilityUnlisted, "", ""}},
+		{"encrypt", "off", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", ""}},
+		{"encrypt", "0", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", ""}},
 		{"encrypt", "maybe", []string{"form", "tus"}, answer{status: 400}},
 		{"encrypt", "ture", []string{"form", "tus"}, answer{status: 400}},
 		{"encrypt", "2", []string{"form", "tus"}, answer{status: 400}},
 		{"encrypt", "true\u200b", []string{"form", "tus"}, answer{status: 400}},
 		{"encrypt", `"yes"`, []string{"direct"}, answer{status: 400}},
 		{"encrypt", "1", []string{"direct"}, answer{status: 400}},
-		{"visibility", "private", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityPrivate}},
-		{"visibility", " public ", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityPublic}},
-		{"visibility", "public", []string{"patch"}, answer{200, false, reel.VisibilityPublic}},
-		{"visibility", " private", []string{"patch"}, answer{200, false, reel.VisibilityPrivate}},
+		{"codecs", "h264,hevc", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "h264,hevc", ""}},
+		{"codecs", " AV1, hevc,h264 ", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "h264,hevc,av1", ""}},
+		{"codecs", "h264", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "h264", ""}},
+		{"codecs", "", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", ""}},
+		{"codecs", "hevc", []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"codecs", "h264,vp9", []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"codecs", "h264,hevc,hevc", []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"codecs", "h264;hevc", []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"codecs", "h264,hevc\u200b", []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"codecs", "h264,,hevc", []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"codecs", strings.Repeat("h264,", 20), []string{"form", "direct", "tus"}, answer{status: 400}},
+		{"downloads", "true", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", "true"}},
+		{"downloads", "false", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", "false"}},
+		{"downloads", "on", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", "true"}},
+		{"downloads", "0", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", "false"}},
+		{"downloads", "", []string{"form", "tus"}, answer{201, false, reel.VisibilityUnlisted, "", ""}},
+		{"downloads", "null", []string{"direct"}, answer{201, false, reel.VisibilityUnlisted, "", ""}},
+		{"downloads", "maybe", []string{"form", "tus"}, answer{status: 400}},
+		{"downloads", "true\u200b", []string{"form", "tus"}, answer{status: 400}},
+		{"downloads", `"yes"`, []string{"direct"}, answer{status: 400}},
+		{"downloads", "1", []string{"direct"}, answer{status: 400}},
+		{"visibility", "private", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityPrivate, "", ""}},
+		{"visibility", " public ", []string{"form", "direct", "tus"}, answer{201, false, reel.VisibilityPublic, "", ""}},
+		{"visibility", "public", []string{"patch"}, answer{200, false, reel.VisibilityPublic, "", ""}},
+		{"visibility", " private", []string{"patch"}, answer{200, false, reel.VisibilityPrivate, "", ""}},
 		{"visibility", "Private", []string{"form", "direct", "tus", "patch"}, answer{status: 400}},
 		{"visibility", "hidden", []string{"form", "direct", "tus", "patch"}, answer{status: 400}},
 		{"visibility", "public,private", []string{"form", "direct", "tus", "patch"}, answer{status: 400}},

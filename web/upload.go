@@ -118,6 +118,26 @@ func (u *upload) read(ctx context.Context, mr *multipart.Reader) error {
 			if err != nil {
 				return u.bodyError(err)
 			}
+		case "codecs":
+			val, err := readRaw(part, 40)
+			if err == nil {
+				u.draft.Codecs, err = reel.ParseCodecs(val)
+			} else if reel.ErrorCode(err) == reel.EINVALID {
+				err = reel.Errorf(reel.EINVALID, "codecs must be h264, h264,hevc, h264,av1 or h264,hevc,av1.") // too long to be one
+			}
+			if err != nil {
+				return u.bodyError(err)
+			}
+		case "downloads":
+			val, err := readRaw(part, 8)
+			if err == nil {
+				u.draft.Downloads, err = reel.ParseDownloads(val)
+			} else if reel.ErrorCode(err) == reel.EINVALID {
+				err = reel.Errorf(reel.EINVALID, "downloads must be true or false.") // too long to be one
+			}
+			if err != nil {
+				return u.bodyError(err)
+			}
 		case "file":
 			if u.draft.ID != "" {
 				return reel.Errorf(reel.EINVALID, "Send one file per upload.")

@@ -79,9 +79,9 @@ func (c *coreFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SplitAbove, "split-above", 5*time.Minute, "split videos longer than this into pieces encoded by every worker at once")
 	fs.DurationVar(&c.ChunkDuration, "chunk-duration", time.Minute, "length of each piece of a split video, rounded to whole 6 s segments (0: never split)")
 	fs.IntVar(&c.Threads, "ffmpeg-threads", 0, "threads of each ffmpeg encode, whole or piece (0: ffmpeg's choice; 1: one core each)")
-	fs.StringVar(&c.Codecs, "codecs", ffmpeg.H264, "video codecs of every ladder: h264, h264,hevc, h264,av1 or h264,hevc,av1 (players take the best they decode)")
+	fs.StringVar(&c.Codecs, "codecs", ffmpeg.H264, "video codecs of every ladder whose upload names none: h264, h264,hevc, h264,av1 or h264,hevc,av1 (players take the best they decode)")
 	fs.BoolVar(&c.Encrypt, "encrypt", false, "encrypt every new video's segments with HLS AES-128, the key served only under a valid playback token")
-	fs.BoolVar(&c.Downloads, "downloads", false, "make every new video's downloads: an MP4 of the top H.264 rung with the audio and an M4A of the audio, remuxed (not for encrypted videos)")
+	fs.BoolVar(&c.Downloads, "downloads", false, "make the downloads of every new video whose upload does not say: an MP4 of the top H.264 rung with the audio and an M4A of the audio, remuxed (not for encrypted videos)")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", "ffmpeg", "ffmpeg `command`")
 	fs.StringVar(&c.FFprobe, "ffprobe", "ffprobe", "ffprobe `command`")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -232,16 +232,19 @@ func (c *coreFlags) build(ctx context.Context, log *slog.Logger, workers int, up
 	p.runner, err = jobs.NewRunner(driver, jobs.Config{
 		Workers: workers,
 		Transcode: &jobs.TranscodeWorker{
-			Videos:        p.videos,
-			Events:        p.videos,
-			Originals:     p.originals,
-			Outputs:       p.outputs,
-			Transcoder:    &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Codecs: codecs, Downloads: c.Downloads, Logger: log},
-			WorkDir:       work,
-			Limit:         c.JobTimeout,
-			LimitFactor:   c.JobFactor,
-			StallTimeout:  c.StallTimeout,
-			Encrypt:       c.Encrypt,
+			Videos:       p.videos,
+			Events:       p.videos,
+			Originals:    p.originals,
+			Outputs:      p.outputs,
+			Transcoder:   &ffmpeg.Transcoder{FFmpeg: c.FFmpeg, FFprobe: c.FFprobe, Threads: c.Threads, Logger: log},
+			WorkDir:      work,
+			Limit:        c.JobTimeout,
+			LimitFactor:  c.JobFactor,
+			StallTimeout: c.StallTimeout,
+			Encrypt:      c.Encrypt,
+			// The defaults of videos that do not choose their own.
+			Codecs:        codecs,
+			Downloads:     c.Downloads,
 			SplitAbove:    c.SplitAbove,
 			ChunkDuration: c.ChunkDuration,
 			Pieces:        p.videos,

@@ -35,13 +35,15 @@ func Run(t *testing.T, b Backend) {
 }
 
 // RunVideos checks reel.VideoStore: lifecycle, pagination, visibility,
-// search, status filter and order, one video per original.
+// search, status filter and order, one video per original, a video's own
+// codecs and downloads.
 func RunVideos(t *testing.T, b Backend) {
 	t.Run("Lifecycle", func(t *testing.T) { testVideoLifecycle(t, b) })
 	t.Run("Pagination", func(t *testing.T) { testVideosPagination(t, b) })
 	t.Run("VisibilityFilter", func(t *testing.T) { testVisibilityFilter(t, b) })
 	t.Run("Search", func(t *testing.T) { testVideosSearch(t, b) })
 	t.Run("OriginalKeyUnique", func(t *testing.T) { testOriginalKeyUnique(t, b) })
+	t.Run("Choices", func(t *testing.T) { testChoices(t, b) })
 }
 
 // RunEnqueue checks that a video's state change and its job commit in one
