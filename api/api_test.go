@@ -54,7 +54,7 @@ func TestVideoOmits(t *testing.T) {
 	}
 	var m map[string]any
 	json.Unmarshal(b, &m)
-	for _, k := range []string{"error", "duration", "width", "height", "renditions", "playback", "owner"} {
+	for _, k := range []string{"error", "duration", "width", "height", "renditions", "playback", "owner", "codecs", "downloads"} {
 		if _, ok := m[k]; ok {
 			t.Errorf("%s present in %s", k, b)
 		}
