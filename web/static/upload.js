@@ -1,8 +1,10 @@
 // upload.js: the upload queue. Files chosen with the picker (several at
 // once) or dropped on the drop zone join a queue. Each file has its own
 // title (its name without the extension, editable before and after the
-// upload), an optional description, and an audience and encryption chosen
-// before it starts and locked from then on; once started, its own
+// upload), an optional description, and an audience, encryption and, under
+// Options, extra codecs (HEVC, AV1) and downloads, chosen before it starts
+// and locked from then on (an option left unchecked is the server's
+// default: --codecs, --downloads); once started, its own
 // progress, speed and time left, with pause, resume and cancel, and when
 // it finishes a link to its video. Two files upload at once; the others
 // wait their turn.
@@ -136,6 +138,10 @@ function newItem(file) {
   const visibility = el('select', { id: id('visibility'), className: 'q-visibility' },
     ...AUDIENCES.map(([v, t]) => el('option', { value: v, text: t })));
   const encrypt = el('input', { id: id('encrypt'), className: 'q-encrypt', type: 'checkbox' });
+  const hevc = el('input', { id: id('hevc'), className: 'q-hevc', type: 'checkbox' });
+  const av1 = el('input', { id: id('av1'), className: 'q-av1', type: 'checkbox' });
+  const downloads = el('input', { id: id('downloads'), className: 'q-downloads', type: 'checkbox' });
+  const check = (input, text) => el('div', { className: 'q-check' }, input, ' ', el('label', { htmlFor: input.id, text }));
   const progress = el('progress', { className: 'q-progress', max: 100, value: 0, attrs: { 'aria-label': `Upload of ${file.name}` } });
   const status = el('p', { className: 'q-status', attrs: { 'aria-live': 'polite' } });
   const error = el('p', { className: 'q-error error', hidden: true, attrs: { role: 'alert' } });
@@ -162,11 +168,17 @@ function newItem(file) {
       el('div', { className: 'field' }, el('label', { htmlFor: visibility.id, text: 'Audience' }), visibility),
       el('div', { className: 'field q-wide' },
         el('label', { htmlFor: description.id, text: 'Description ' }, el('span', { className: 'muted', text: '(optional)' })), description),
-      el('div', { className: 'q-check' }, encrypt, ' ', el('label', { htmlFor: encrypt.id, text: 'Encrypt segments (HLS AES-128)' }))),
+      el('div', { className: 'q-check' }, encrypt, ' ', el('label', { htmlFor: encrypt.id, text: 'Encrypt segments (HLS AES-128)' })),
+      el('details', { className: 'q-options q-wide' },
+        el('summary', { text: 'Options' }),
+        check(hevc, 'Add HEVC variants (smaller, for players that decode it)'),
+        check(av1, 'Add AV1 variants (smallest, slow to encode)'),
+        check(downloads, 'Make downloads (MP4 and M4A; not for encrypted videos)'),
+        el('p', { className: 'muted', text: 'Left unchecked: the server’s defaults. H.264 is always made.' }))),
     progress, status, error,
     el('div', { className: 'q-actions' }, ...Object.values(buttons), link));
   li.dataset.file = file.name;
-  Object.assign(item, { li, title, description, visibility, encrypt, progress, status, error, buttons, link });
+  Object.assign(item, { li, title, description, visibility, encrypt, hevc, av1, downloads, progress, status, error, buttons, link });
   // The title and description change on the server once its video exists.
   title.addEventListener('change', () => sync(item));
   description.addEventListener('change', () => sync(item));
@@ -185,10 +197,9 @@ function render(item) {
   b.retry.hidden = s !== 'failed';
   b.cancel.hidden = !['waiting', 'uploading', 'paused', 'failed'].includes(s) || (s === 'failed' && !item.upload);
   b.remove.hidden = !['ready', 'done', 'cancelled'].includes(s) && !(s === 'failed' && !item.upload);
-  // Audience and encryption are the upload's from its start on.
+  // Audience, encryption and options are the upload's from its start on.
   const started = s !== 'ready';
-  item.visibility.disabled = started;
-  item.encrypt.disabled = started;
+  for (const input of [item.visibility, item.encrypt, item.hevc, item.av1, item.downloads]) input.disabled = started;
   item.title.disabled = s === 'cancelled';
   item.description.disabled = s === 'cancelled';
   item.progress.hidden = s === 'ready' || s === 'cancelled';
@@ -285,6 +296,10 @@ async function begin(item) {
   if (title) metadata.title = title;
   if (description) metadata.description = description;
   if (item.encrypt.checked) metadata.encrypt = 'true';
+  // Extra codecs join H.264, which every player falls back to.
+  const codecs = ['h264', ...(item.hevc.checked ? ['hevc'] : []), ...(item.av1.checked ? ['av1'] : [])];
+  if (codecs.length > 1) metadata.codecs = codecs.join(',');
+  if (item.downloads.checked) metadata.downloads = 'true';
   item.sent = { title, description };
 
   const upload = new tus.Upload(file, {

@@ -1,6 +1,7 @@
 // watch.js: the watch page ("#/v/<id>"): one video's header, its player
 // (player.js: quality and captions menus, storyboard on the seek bar,
-// keyboard shortcuts), renditions, share link and embed code, and for its
+// keyboard shortcuts), renditions, its downloads when it has them, share
+// link and embed code, and for its
 // owner and admins Edit (title, and description where the server keeps
 // one; signin.js adds the visibility select), Retry, Delete and the
 // choice of poster. While the video is still being transcoded
@@ -52,6 +53,7 @@ export async function loadHls() {
   });
   wireActions();
   wireShare();
+  wireDownloads();
   wirePoster();
   wireCaptions();
 }
@@ -67,7 +69,7 @@ export function stopPlayer() {
   watch.framesFor = '';
   $('player-level').textContent = '—';
   for (const id of ['player-stage', 'player-info', 'player-wait', 'player-error', 'player-actions',
-    'player-edit-form', 'player-share', 'player-poster', 'player-description']) $(id).hidden = true;
+    'player-edit-form', 'player-share', 'player-poster', 'player-description', 'player-downloads']) $(id).hidden = true;
   $('poster-frames').replaceChildren();
   $('poster-status').textContent = '';
   $('share-status').textContent = '';
@@ -146,6 +148,7 @@ async function refresh(id, seq) {
     }[v.status] || `Status: ${v.status}`;
     watch.timer = setTimeout(() => refresh(id, seq), POLL_MS);
   }
+  renderDownloads(v);
   renderShare(v);
   renderPosterChoice(v);
   renderCaptions(v, canManage(v), () => watch.video && player.update({ url: watch.video.playback.url, fresh: true }));
@@ -201,6 +204,45 @@ function startPlayback(v, startPosition) {
     return;
   }
   watch.playing = player.load({ url: pb.url, poster: pb.poster_url, startPosition, renditions: v.renditions });
+}
+
+// renderDownloads offers the video's downloads, when it has them
+// (playback.download_url, audio_download_url): links to the signed files,
+// which the server sends as attachments named after the title.
+function renderDownloads(v) {
+  const pb = (v.status === 'ready' && v.playback) || {};
+  let any = false;
+  for (const [id, url] of [['player-download', pb.download_url], ['player-download-audio', pb.audio_download_url]]) {
+    const a = $(id);
+    a.hidden = !url;
+    if (url) a.href = url;
+    else a.removeAttribute('href');
+    any = any || Boolean(url);
+  }
+  $('player-downloads').hidden = !any;
+}
+
+// wireDownloads renews the links' signed URLs on a click once they are
+// about to expire: a page left open outlives its playback token.
+function wireDownloads() {
+  for (const [id, field] of [['player-download', 'download_url'], ['player-download-audio', 'audio_download_url']]) {
+    const a = $(id);
+    a.addEventListener('click', async (event) => {
+      const v = watch.video;
+      const expires = v && v.playback ? Date.parse(v.playback.expires_at) : 0;
+      if (!v || !(expires - Date.now() < 60_000)) return; // still valid: follow it
+      event.preventDefault();
+      try {
+        const fresh = await api('GET', videoPath(v.id));
+        if (!watch.video || watch.video.id !== fresh.id) return;
+        watch.video = fresh;
+        renderDownloads(fresh);
+        if (fresh.playback && fresh.playback[field]) location.assign(fresh.playback[field]);
+      } catch (e) {
+        showPlayerError(`Could not renew the download link: ${e.message}`);
+      }
+    });
+  }
 }
 
 // showLevel says which level plays and marks its rendition.
