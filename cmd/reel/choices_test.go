@@ -20,7 +20,8 @@ import (
 // gets HEVC variants in its master (each decoding as HEVC for the whole
 // video) and downloads that work; an upload that does not ask gets
 // neither. A split video encodes what it asked for in every piece and at
-// its stitch, and so do workers whose own defaults differ.
+// its stitch, and so do workers whose own defaults differ from it and
+// from each other.
 func TestPerVideoChoices(t *testing.T) {
 	src := mediatest.Path(t, mediatest.Odd)
 	s := startServer(t)
@@ -52,30 +53,37 @@ func TestPerVideoChoices(t *testing.T) {
 	})
 
 	// Two processes on one database and one pair of stores, one making
-	// H.264 alone by default, the other HEVC too: a split video that asked
-	// for nothing gets one choice (whoever splits it records it), and
-	// every piece and the stitch, on either, encode it.
+	// H.264 alone and no downloads by default, the other HEVC and
+	// downloads too. A split video that asked for nothing gets one choice
+	// (whoever splits it records it); one that asked for H.264 alone and
+	// no downloads gets that, whichever takes its pieces and stitch.
 	t.Run("mixed workers", func(t *testing.T) {
 		db, shared := pgtest.New(t).URL, t.TempDir()
 		stores := []string{"--db", db, "--originals", "file://" + filepath.Join(shared, "originals"),
 			"--outputs", "file://" + filepath.Join(shared, "outputs")}
 		s := startServer(t, append(stores, splitFlags...)...)
 		startWorker(t, append(stores, append(splitFlags, "--codecs", "h264,hevc", "--downloads")...)...)
-		v := uploadChoosing(t, s, mediatest.Path(t, mediatest.Camera), "", "")
-		v = s.waitFinal(v.ID, 6*time.Minute)
-		if v.Status != reel.StatusReady || v.Chunks != 3 {
-			t.Fatalf("video %s: chunks %d (%s)", v.Status, v.Chunks, v.Error)
-		}
-		hevc := v.Codecs == "h264,hevc"
-		if !hevc && v.Codecs != "h264" || v.Downloads == nil || *v.Downloads != hevc {
-			t.Errorf("codecs %q, downloads %v: neither worker's defaults", v.Codecs, v.Downloads)
-		}
-		t.Logf("settled on codecs %q", v.Codecs)
-		checkCodecs(t, shared, v, hevc)
-		if hevc {
-			checkDownloads(t, s, v)
-		} else {
-			noDownloads(t, s, v)
+		src := mediatest.Path(t, mediatest.Camera)
+		open, h264 := uploadChoosing(t, s, src, "", ""), uploadChoosing(t, s, src, "h264", "false")
+		for _, v := range []api.Video{open, h264} {
+			v = s.waitFinal(v.ID, 8*time.Minute)
+			if v.Status != reel.StatusReady || v.Chunks != 3 {
+				t.Fatalf("video %s: chunks %d (%s)", v.Status, v.Chunks, v.Error)
+			}
+			hevc := v.Codecs == "h264,hevc"
+			switch {
+			case v.ID == h264.ID && (v.Codecs != "h264" || v.Downloads == nil || *v.Downloads):
+				t.Errorf("video that asked for h264 and no downloads: codecs %q, downloads %v", v.Codecs, v.Downloads)
+			case !hevc && v.Codecs != "h264" || v.Downloads == nil || *v.Downloads != hevc:
+				t.Errorf("codecs %q, downloads %v: neither worker's defaults", v.Codecs, v.Downloads)
+			}
+			t.Logf("video %s settled on codecs %q", v.ID, v.Codecs)
+			checkCodecs(t, shared, v, hevc)
+			if hevc {
+				checkDownloads(t, s, v)
+			} else {
+				noDownloads(t, s, v)
+			}
 		}
 	})
 }
