@@ -79,8 +79,14 @@ func TestChooseEncrypted(t *testing.T) {
 			t.Errorf("asked %s: codecs %v, downloads %s; want h264, false", ptrString(asked), v.Codecs, ptrString(v.Downloads))
 		}
 	}
-	if downloadsOf(&reel.Video{Downloads: &yes, Encrypted: true}) {
-		t.Error("downloadsOf an encrypted video that asked: true, want false")
+	for _, asked := range []*bool{nil, &yes} {
+		if w.downloadsOf(&reel.Video{Downloads: asked, Encrypted: true}) {
+			t.Errorf("downloadsOf an encrypted video that asked %s: true, want false", ptrString(asked))
+		}
+	}
+	// A video split before its choice was recorded: the worker's default.
+	if !w.downloadsOf(&reel.Video{}) || !(&TranscodeWorker{}).downloadsOf(&reel.Video{Downloads: &yes}) {
+		t.Error("downloadsOf: the video's choice, else the worker's default")
 	}
 }
 

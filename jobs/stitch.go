@@ -71,7 +71,7 @@ func (w *StitchWorker) Work(ctx context.Context, job *river.Job[StitchArgs]) err
 	}
 	defer os.RemoveAll(work)
 	// The video's codecs and downloads, recorded when it was split.
-	req := reel.StitchRequest{Input: input, OutputDir: filepath.Join(work, "out"), Codecs: w.codecsOf(v), Downloads: downloadsOf(v)}
+	req := reel.StitchRequest{Input: input, OutputDir: filepath.Join(work, "out"), Codecs: w.codecsOf(v), Downloads: w.downloadsOf(v)}
 	for i, p := range pieces[:n] {
 		dir := filepath.Join(work, fmt.Sprint(i))
 		if err := w.downloadPiece(ctx, id, i, dir); err != nil {

@@ -270,8 +270,15 @@ func (w *TranscodeWorker) codecsOf(v *reel.Video) []string {
 }
 
 // downloadsOf reports whether v has downloads, as recorded when its
-// transcode started.
-func downloadsOf(v *reel.Video) bool { return v.Downloads != nil && *v.Downloads && !v.Encrypted }
+// transcode started (or, for a video split before that was recorded, by
+// the worker's default); never for an encrypted video.
+func (w *TranscodeWorker) downloadsOf(v *reel.Video) bool {
+	downloads := w.Downloads
+	if v.Downloads != nil {
+		downloads = *v.Downloads
+	}
+	return downloads && !v.Encrypted
+}
 
 // input returns what ffmpeg should read: the original's file when the
 // store is local, otherwise a presigned URL.
