@@ -52,12 +52,17 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 	}
 	if piece != nil {
 		// Decode from the piece's start (accurate seek: frames before it
-		// are decoded and dropped), keeping the source's timestamps.
+		// are decoded and dropped), keeping the source's timestamps, less
+		// its start time, as a one-piece encode takes them: an MPEG-TS or
+		// a Matroska file may start at 1.4 s, or at -21 ms of AAC priming,
+		// and a piece timed otherwise would neither be shifted by the
+		// muxer as the first piece of a one-piece encode is nor start on
+		// its keyframe grid.
 		args = append(args, "-ss", seconds(piece.Start))
 		if !piece.Last {
 			args = append(args, "-t", seconds(piece.End-piece.Start))
 		}
-		args = append(args, "-copyts")
+		args = append(args, "-copyts", "-start_at_zero")
 	}
 	if threads > 0 {
 		// Decoder threads: a worker of a split transcode takes one core.

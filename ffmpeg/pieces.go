@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"reel"
@@ -13,14 +14,15 @@ var _ reel.SplitTranscoder = (*Transcoder)(nil)
 
 // Split probes input and returns its pieces (PlanPieces) and the
 // renditions it will have, or no pieces when it should be transcoded
-// whole: an audio-only source has nothing worth splitting. Rungs of
+// whole: an audio-only source has nothing worth splitting, and one in a
+// container ffmpeg cannot seek exactly (seeksExactly) cannot be. Rungs of
 // every codec split and stitch alike (ShiftPiece).
 func (t *Transcoder) Split(ctx context.Context, input string, codecs []string, splitAbove, chunk time.Duration) ([]reel.Piece, []reel.Rendition, error) {
 	plan, err := t.plan(ctx, input, codecs)
 	if err != nil {
 		return nil, nil, err
 	}
-	if plan.AudioOnly {
+	if plan.AudioOnly || !seeksExactly(plan.Probe.FormatName) {
 		return nil, plan.Renditions(), nil
 	}
 	var pieces []reel.Piece
@@ -28,6 +30,26 @@ func (t *Transcoder) Split(ctx context.Context, input string, codecs []string, s
 		pieces = append(pieces, reel.Piece{Index: p.Index, Start: p.Start, End: p.End, Last: p.Last})
 	}
 	return pieces, plan.Renditions(), nil
+}
+
+// seeksExactly reports whether ffmpeg seeks in a container of format
+// (ffprobe's format_name) to the key frame at or before a time, as a
+// piece's accurate seek needs: MP4 and QuickTime (fragmented too) and
+// Matroska and WebM (without cues too) do, from their indexes or by
+// reading on. MPEG-TS does not: ffmpeg 5.1 searches it by timestamps and
+// starts decoding at the next key frame after the time: a piece of a
+// recording with a key frame every 10 s started up to 10 s late and held
+// frames of the next piece's range in its place (or nothing), and its
+// length passed the piece's check. Only the containers known to seek
+// exactly are split; any other source is encoded whole, slower but right.
+func seeksExactly(format string) bool {
+	for _, name := range strings.Split(format, ",") {
+		switch name {
+		case "mov", "mp4", "matroska", "webm":
+			return true
+		}
+	}
+	return false
 }
 
 // plan probes input and plans its transcode with the video codecs
@@ -72,12 +94,17 @@ func (t *Transcoder) TranscodePiece(ctx context.Context, req reel.PieceRequest) 
 	}
 	// ffmpeg exits 0 at a truncated or damaged part of the source: the
 	// piece must hold its range, as a whole transcode must hold the
-	// source (completeShare).
+	// source (completeShare). The last piece ends where the container
+	// says the source does, which it may overstate (a Matroska file that
+	// starts at 1.4 s counts those 1.4 s in its duration), and all of the
+	// overstatement falls in that piece: it need only hold something, and
+	// the stitch judges the whole video as a one-piece encode's is
+	// (Finish).
 	held := 0.0
 	if pl, _, err := readPiecePlaylist(filepath.Join(req.OutputDir, plan.Rungs[0].Name)); err == nil {
 		held = pl.Duration()
 	}
-	if want := piece.End - piece.Start; held < completeShare*want {
+	if want := piece.End - piece.Start; held < completeShare*want && !(piece.Last && held > 0) {
 		msg := fmt.Sprintf("The file is incomplete or damaged: only %.1f of the %.1f seconds from %.1f s on could be read.", held, want, piece.Start)
 		return reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr,
 			Err: fmt.Errorf("piece %d holds %.1f s of %.1f s", piece.Index, held, want)})

@@ -53,7 +53,7 @@ func TestPieceArgs(t *testing.T) {
 	plan := ffmpeg.NewPlan(source(1280, 720, "30/1"))
 	args := strings.Join(ffmpeg.PieceArgs("/in/a.mp4", "/out", plan, ffmpeg.Piece{Index: 2, Start: 60, End: 90}, 1), " ")
 	for _, want := range []string{
-		"-ss 60.000 -t 30.000 -copyts -threads 1 -i /in/a.mp4 -filter_complex_threads 1 ",
+		"-ss 60.000 -t 30.000 -copyts -start_at_zero -threads 1 -i /in/a.mp4 -filter_complex_threads 1 ",
 		"-force_key_frames expr:gte(t,60+n_forced*2) ",
 		"fps=1/1:start_time=60,scale=",
 		"-start_number 10 -hls_segment_options movflags=+frag_custom+dash+delay_moov+frag_discont ",
@@ -69,7 +69,7 @@ func TestPieceArgs(t *testing.T) {
 	// The first piece encodes the audio, whole, from a second input.
 	first := strings.Join(ffmpeg.PieceArgs("/in/a.mp4", "/out", plan, ffmpeg.Piece{Index: 0, Start: 0, End: 30}, 0), " ")
 	for _, want := range []string{
-		"-ss 0.000 -t 30.000 -copyts -i /in/a.mp4 -i /in/a.mp4 -filter_complex ",
+		"-ss 0.000 -t 30.000 -copyts -start_at_zero -i /in/a.mp4 -i /in/a.mp4 -filter_complex ",
 		"-map [v2] -map 1:1 -map_metadata",
 		"-force_key_frames expr:gte(t,n_forced*2) ",
 		"-var_stream_map v:0,name:360p v:1,name:480p v:2,name:720p a:0,name:audio /out/%v/index.m3u8",

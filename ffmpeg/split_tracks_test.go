@@ -19,7 +19,8 @@ import (
 // languages and SubRip and ASS subtitle tracks whole, and split into
 // three pieces, and holds the split video to the whole one: the same
 // audio and subtitle renditions in the master, each audio rendition with
-// its own language's tone and its frames at the whole encode's times,
+// its own language's tone and its frames at the whole encode's times, as
+// the video's are,
 // and the same segmented WebVTT (X-TIMESTAMP-MAP, cues on the segment
 // grid, a cue across each join in the segments on both sides).
 func TestSplitStitchTracks(t *testing.T) {
@@ -109,6 +110,13 @@ func TestSplitStitchTracks(t *testing.T) {
 				break
 			}
 		}
+	}
+
+	// The video too (ffmpeg's Matroska muxer starts it 21 ms in, past
+	// the AAC priming, and the cues with it), so that it plays in step
+	// with the audio and the subtitles as the whole encode does.
+	if w, s := packetTimes(t, filepath.Join(whole.out, "180p", reel.MediaPlaylist)), packetTimes(t, filepath.Join(out, "180p", reel.MediaPlaylist)); len(w) != len(s) || len(s) == 0 || math.Abs(s[0]-w[0]) > 0.002 || math.Abs(s[len(s)-1]-w[len(w)-1]) > 0.002 {
+		t.Errorf("video: %d frames from %v s, whole %d from %v s", len(s), s[:min(len(s), 1)], len(w), w[:min(len(w), 1)])
 	}
 
 	// The subtitles: the whole encode's playlists and segments.

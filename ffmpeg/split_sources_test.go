@@ -1,0 +1,78 @@
+package ffmpeg_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"reel"
+	"reel/ffmpeg"
+)
+
+// TestSplitSources splits sources that a plain MP4 does not stand for.
+// A Matroska file that starts at 1.4 s (as an MPEG-TS recording remuxed
+// keeps its start), with a key frame every 10 s, and whose header counts
+// those 1.4 s in its duration, split into three pieces, holds what its
+// whole encode holds: every frame and key frame at the same time (a
+// piece that kept the source's timestamps put the video 1.4 s late,
+// behind the audio, with a gap at the first join), the same report; and
+// its last piece, 1.4 s shorter than its stated range, is no failure. An
+// MPEG-TS file, which ffmpeg does not seek exactly, is not split.
+func TestSplitSources(t *testing.T) {
+	needFFmpeg(t)
+	ctx := context.Background()
+	tr := &ffmpeg.Transcoder{}
+	lavfi := []string{"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-f", "lavfi", "-i", sine,
+		"-t", "18", "-c:v", x264, "-preset", "ultrafast", "-g", "100", "-pix_fmt", "yuv420p", "-c:a", "aac"}
+
+	ts := generate(t, "long-gop.ts", lavfi...)
+	if pieces, _, err := tr.Split(ctx, ts, nil, 10*time.Second, 6*time.Second); err != nil || len(pieces) != 0 {
+		t.Errorf("MPEG-TS: %d pieces (err %v), want none: encoded whole", len(pieces), err)
+	}
+
+	input := generate(t, "offset.mkv", append(lavfi, "-output_ts_offset", "1.4")...)
+	whole := transcode(t, input)
+	if whole.err != nil {
+		t.Fatal(whole.err)
+	}
+	pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
+	if err != nil || len(pieces) != 3 {
+		t.Fatalf("%d pieces (err %v), want 3", len(pieces), err)
+	}
+	dirs := make([]string, len(pieces))
+	for i, p := range pieces {
+		dirs[i] = t.TempDir()
+		if err := tr.TranscodePiece(ctx, reel.PieceRequest{Input: input, OutputDir: dirs[i], Piece: p}); err != nil {
+			t.Fatalf("piece %d (%v-%v s): %v", i, p.Start, p.End, err)
+		}
+	}
+	out := t.TempDir()
+	res, err := tr.StitchPieces(ctx, reel.StitchRequest{Input: input, OutputDir: out, Pieces: pieces, Dirs: dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := codes(res.Warnings), codes(whole.res.Warnings); !slices.Equal(a, b) || math.Abs(res.Duration-whole.res.Duration) > 0.05 {
+		t.Errorf("report %v, %v s; whole %v, %v s", a, res.Duration, b, whole.res.Duration)
+	}
+	for _, name := range []string{"180p", "audio"} {
+		w := packetTimes(t, filepath.Join(whole.out, name, reel.MediaPlaylist))
+		s := packetTimes(t, filepath.Join(out, name, reel.MediaPlaylist))
+		if len(w) != len(s) {
+			t.Errorf("%s: %d frames, whole %d", name, len(s), len(w))
+			continue
+		}
+		for i := range w {
+			if math.Abs(w[i]-s[i]) > 0.002 {
+				t.Errorf("%s: frame %d at %v s, whole at %v s", name, i, s[i], w[i])
+				break
+			}
+		}
+	}
+	if kw, ks := keyframes(t, filepath.Join(whole.out, "180p", reel.MediaPlaylist)), keyframes(t, filepath.Join(out, "180p", reel.MediaPlaylist)); fmt.Sprint(kw) != fmt.Sprint(ks) {
+		t.Errorf("key frames %v, whole %v", ks, kw)
+	}
+}
