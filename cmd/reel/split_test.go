@@ -51,7 +51,10 @@ func TestSplitTranscode(t *testing.T) {
 	})
 }
 
-func checkSplit(t *testing.T, s *server, src, whole, db string) {
+// checkSplit uploads src to s, split in three pieces, holds its
+// renditions to those of the whole transcode in whole, and returns the
+// folder of its outputs.
+func checkSplit(t *testing.T, s *server, src, whole, db string) string {
 	status, v, e := s.upload(src, "split")
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %+v", status, e)
@@ -94,6 +97,7 @@ func checkSplit(t *testing.T, s *server, src, whole, db string) {
 	if fmt.Sprint(pieces) != "map[0:1 1:1 2:1]" {
 		t.Errorf("piece starts %v, want one each of 0, 1, 2", pieces)
 	}
+	return out
 }
 
 // pieceRows describes the rows of video id's pieces, for a failure.
