@@ -274,6 +274,9 @@ func TestTranscodeRefuses(t *testing.T) {
 	// The container lists a video stream that no frame of decodes: every
 	// packet dropped, or every byte of every packet damaged.
 	noFrames, damaged := mediatest.Path(t, mediatest.NoVideoFrames), mediatest.Path(t, mediatest.DamagedVideo)
+	// Its audio stream is listed, but no frame of it decodes: ffmpeg exits
+	// 0 with an empty audio rendition.
+	damagedAudio := mediatest.Path(t, mediatest.DamagedAudio)
 
 	for _, tt := range []struct {
 		name, input, want string
@@ -287,6 +290,7 @@ func TestTranscodeRefuses(t *testing.T) {
 		{"VVC", vvc, "The file's video stream uses the VVC (H.266) codec, which this server cannot decode.", "", false},
 		{"video stream without frames", noFrames, "The file lists a video stream (H.264) but holds none of its frames", "", true},
 		{"damaged video stream", damaged, "The file's video stream (H.264) cannot be decoded: none of the", "", true},
+		{"damaged audio stream", damagedAudio, "The file's audio stream (AAC) cannot be decoded: none of the", "", true},
 		{"encrypted", encrypted, "The file is encrypted (DRM-protected), so this server cannot decode it.", "", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,11 +2,17 @@ package ffmpeg
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+
+	"reel"
+	"reel/hls"
 )
 
 // diagnosePackets is how many packets from the start diagnose decodes:
@@ -14,7 +20,8 @@ import (
 // enough that the check costs seconds even for a 4K source.
 const diagnosePackets = 600
 
-// undecodable is called when the ladder failed or wrote nothing. It
+// undecodable is called when the ladder failed, wrote nothing, or wrote
+// an audio rendition that holds next to nothing (emptyAudio). It
 // decodes the start of each stream the plan reads and, if one of them
 // yields no frame at all, returns a sentence naming that stream and why:
 // the container lists it but holds none of its packets, or holds packets
@@ -30,7 +37,20 @@ func (t *Transcoder) undecodable(ctx context.Context, input string, plan *Plan) 
 	if p.HasVideo() {
 		streams = append(streams, used{"video", p.Video.Codec, p.Video.Index})
 	}
-	if p.Audio != nil {
+	switch {
+	case len(plan.Audio) > 0:
+		// Every audio track published: one that no frame of decodes would
+		// leave its rendition empty, and a player choosing it silent.
+		for _, r := range plan.Audio {
+			codec := ""
+			for _, a := range p.AudioTracks {
+				if a.Index == r.Source {
+					codec = a.Codec
+				}
+			}
+			streams = append(streams, used{"audio", codec, r.Source})
+		}
+	case p.Audio != nil:
 		streams = append(streams, used{"audio", p.Audio.Codec, p.Audio.Index})
 	}
 	if len(streams) == 0 {
@@ -59,10 +79,7 @@ func (t *Transcoder) undecodable(ctx context.Context, input string, plan *Plan) 
 		if !ok || c.frames > 0 {
 			continue
 		}
-		name := codecName(s.codec, "")
-		if name == "" {
-			name = s.codec
-		}
+		name := cmp.Or(codecName(s.codec, ""), s.codec, "unknown codec")
 		if c.packets == 0 {
 			return fmt.Sprintf("The file lists a %s stream (%s) but holds none of its frames, so there is nothing to play; the file was probably made by a broken recorder or editor.", s.kind, name), true
 		}
@@ -125,4 +142,25 @@ func (t *Transcoder) truncated(ctx context.Context, input string) (bool, string)
 		}
 	}
 	return false, stderr
+}
+
+// emptyAudio reports whether an audio rendition of a video holds less
+// than completeShare of duration, the longest rendition's: what ffmpeg
+// writes, exiting 0, for an audio track none of whose packets decodes.
+// It measures the audio renditions' playlists again (small files); an
+// error is the caller's to report as measure's would be.
+func emptyAudio(outDir string, plan *Plan, duration float64) (bool, error) {
+	fsys := os.DirFS(outDir)
+	for _, r := range plan.Audio {
+		m, err := hls.Measure(fsys, r.Name+"/"+reel.MediaPlaylist)
+		if errors.Is(err, hls.ErrNoSegments) {
+			return true, nil
+		} else if err != nil {
+			return false, fmt.Errorf("measure %s: %w", r.Name, err)
+		}
+		if m.Duration < completeShare*duration {
+			return true, nil
+		}
+	}
+	return false, nil
 }

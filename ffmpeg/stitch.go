@@ -329,6 +329,17 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 		}
 		return nil, reel.WrapError(reel.EINVALID, msg, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr, Err: err})
 	}
+	// An audio track none of whose frames decodes leaves its rendition
+	// empty while ffmpeg exits 0: published, a player choosing it would
+	// stall. Name the track and fail, as for a video stream.
+	if quiet, err := emptyAudio(outDir, plan, duration); err != nil {
+		return nil, err
+	} else if quiet {
+		if m, bad := t.undecodable(ctx, input, plan); bad {
+			return nil, reel.WrapError(reel.EINVALID, m, &ExitError{Program: filepath.Base(t.ffmpeg()), Stderr: stderr,
+				Err: errors.New("an audio rendition holds next to nothing")})
+		}
+	}
 	warnings := plan.Warnings
 	if p.Duration > 0 && duration < completeShare*p.Duration {
 		// ffmpeg exited 0 but the renditions hold too little. A file that

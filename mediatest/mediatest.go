@@ -68,6 +68,11 @@ const (
 	// intact parameters, that no frame of decodes. Its audio is intact.
 	// Not in Kinds: it must fail.
 	DamagedVideo = "damaged-video.mkv"
+	// DamagedAudio is Odd remuxed into Matroska with every byte of every
+	// audio packet damaged: its video is intact, its AAC stream lists
+	// intact parameters but no frame of it decodes. Not in Kinds: it
+	// must fail.
+	DamagedAudio = "damaged-audio.mkv"
 	// NoVideoFrames is Odd remuxed into Matroska with every video packet
 	// dropped: an H.264 stream declared, none of its frames written. Not
 	// in Kinds: it must fail.
@@ -162,6 +167,8 @@ func derived(name string) (base string, args []string, ok bool) {
 		// The noise bitstream filter damages each byte with probability
 		// 1/amount; it leaves the codec parameters (CodecPrivate) alone.
 		return Odd, []string{"-map", "0", "-c", "copy", "-bsf:v", "noise=amount=1"}, true
+	case DamagedAudio:
+		return Odd, []string{"-map", "0", "-c", "copy", "-bsf:a", "noise=amount=1"}, true
 	case NoVideoFrames:
 		return Odd, []string{"-map", "0", "-c", "copy", "-bsf:v", "noise=dropamount=1"}, true
 	}

@@ -22,6 +22,7 @@ func TestSourceFailures(t *testing.T) {
 	for _, tt := range []struct{ kind, want string }{
 		{mediatest.DamagedVideo, "The file's video stream (H.264) cannot be decoded"},
 		{mediatest.NoVideoFrames, "The file lists a video stream (H.264) but holds none of its frames"},
+		{mediatest.DamagedAudio, "The file's audio stream (AAC) cannot be decoded"},
 	} {
 		status, up, e := s.upload(mediatest.Path(t, tt.kind), tt.kind)
 		if status != http.StatusCreated {
