@@ -31,7 +31,7 @@ var codecNames = map[string]string{
 	"amr_nb": "AMR-NB", "samr": "AMR-NB", "amr_wb": "AMR-WB", "sawb": "AMR-WB",
 	// Subtitles and data.
 	"subrip": "SubRip", "mov_text": "MP4 timed text", "webvtt": "WebVTT", "ass": "ASS",
-	"hdmv_pgs_subtitle": "PGS", "dvd_subtitle": "DVD", "eia_608": "CEA-608", "bin_data": "binary data",
+	"hdmv_pgs_subtitle": "PGS", "dvd_subtitle": "DVD", "dvb_subtitle": "DVB", "dvb_teletext": "DVB teletext", "xsub": "XSUB", "eia_608": "CEA-608", "bin_data": "binary data",
 }
 
 // codecName returns a readable name for a stream's codec: the one people
