@@ -15,8 +15,8 @@ package web
 //   - applies the per-client rate limits (ratelimit.go),
 //   - and checks the role against the route: anonymous callers may only
 //     read videos (GET /api/videos lists the public ones; GET
-//     /api/videos/{id} shows public and unlisted ones) and sign in;
-//     viewers may only read; uploaders and admins may write. Whose video
+//     /api/videos/{id} and its captions show public and unlisted ones)
+//     and sign in; viewers may only read; uploaders and admins may write. Whose video
 //     it is, is decided by package video (video.CanSee, video.CanManage).
 //
 // POST /api/hooks/s3 is exempt: it checks its own secret.
@@ -193,6 +193,8 @@ func mayCall(p *reel.Principal, r *http.Request) error {
 		return nil // the API's description is public
 	case p == nil && read && (path == "/api/videos" || strings.HasPrefix(path, "/api/videos/") && strings.Count(path, "/") == 3):
 		return nil // the handlers show anonymous callers what is theirs to see
+	case p == nil && read && strings.HasPrefix(path, "/api/videos/") && strings.HasSuffix(path, "/captions") && strings.Count(path, "/") == 4:
+		return nil // a watchable video's captions, as its master lists them
 	case p == nil:
 		return reel.Errorf(reel.EUNAUTHORIZED, "Sign in or send an API key (Authorization: Bearer <key>).")
 	case path == "/api/uploads" || strings.HasPrefix(path, "/api/uploads/"):

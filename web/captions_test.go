@@ -163,6 +163,34 @@ func subtitleURI(t *testing.T, master, attrs string) string {
 	return ""
 }
 
+// TestCaptionListAnonymous checks that the captions of a video anyone
+// may watch (public, or unlisted by its id) are listed to anyone, as the
+// video itself is, while a private one stays hidden and changing
+// captions still needs a key.
+func TestCaptionListAnonymous(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}).populate()
+	ctx := context.Background()
+	for _, name := range []string{"alice-public", "alice-unlisted", "alice-private"} {
+		if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(e.video[name])+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]int{"alice-public": 200, "alice-unlisted": 200, "alice-private": 404} {
+		status, _, b := e.do(req{method: "GET", path: "/api/videos/" + e.video[name] + "/captions"})
+		if status != want {
+			t.Errorf("anonymous GET captions of %s: %d %s, want %d", name, status, b, want)
+		}
+		if want == 200 && strings.TrimSpace(string(b)) != `{"captions":[]}` {
+			t.Errorf("anonymous GET captions of %s: %s", name, b)
+		}
+	}
+	status, _, b := e.do(req{method: "PUT", path: "/api/videos/" + e.video["alice-public"] + "/captions/en",
+		body: strings.NewReader("WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n")})
+	if status != http.StatusUnauthorized {
+		t.Errorf("anonymous PUT: %d %s, want 401", status, b)
+	}
+}
+
 // TestCaptionsHostile sends what must be refused, each with a clear 4xx,
 // and checks the master is left untouched.
 func TestCaptionsHostile(t *testing.T) {
