@@ -26,9 +26,12 @@ import (
 // the same command runs again, and a finished one is not sent again
 // unless Again.
 type UploadCommand struct {
-	Server    string
-	Key       string
-	Title     string
+	Server string
+	Key    string
+	Title  string
+	// Options are sent with every file: codecs, downloads, encryption,
+	// visibility and description, each left to the server when not given.
+	Options   uploadOptions
 	ChunkSize byteSize
 	Wait      bool
 	Again     bool
@@ -53,6 +56,9 @@ on stdout; progress and a summary table go to stderr. A folder stands for
 the video files in it and its subfolders (by extension: .mp4, .mov, .mkv,
 .webm, ...; hidden ones skipped); a file named on its own is sent whatever
 its extension. Each video's title is its file name without the extension.
+--codecs, --downloads, --encrypt, --visibility and --description choose for
+every video what the page's upload form does; not given, the server's
+defaults apply.
 
 Each file is uploaded once: finished uploads are remembered by server,
 path, size and modification time in --state, and a rerun reports them as
@@ -69,6 +75,11 @@ func (c *UploadCommand) cmdLine() *cmdLine {
 	fs.StringVar(&c.Server, "server", "http://127.0.0.1:8080", "reel's base `URL`")
 	fs.StringVar(&c.Key, "key", "", "API `key`, sent as Authorization: Bearer")
 	fs.StringVar(&c.Title, "title", "", "the video's `title`, for a single file (default: the file name without its extension)")
+	fs.StringVar(&c.Options.Codecs, "codecs", "", "video `codecs` of each video's ladder: h264, h264,hevc, h264,av1 or h264,hevc,av1 (default: the server's --codecs)")
+	fs.Var(&c.Options.Downloads, "downloads", "make each video's downloads (MP4 and M4A), or with =false none (default: the server's --downloads)")
+	fs.BoolVar(&c.Options.Encrypt, "encrypt", false, "encrypt each video's segments with HLS AES-128 (default: the server's --encrypt)")
+	fs.StringVar(&c.Options.Visibility, "visibility", "", "each video's `visibility`: public, unlisted or private (default: the server's, unlisted)")
+	fs.StringVar(&c.Options.Description, "description", "", "each video's `description` (default: none)")
 	c.ChunkSize = tusclient.DefaultChunkSize
 	fs.Var(&c.ChunkSize, "chunk-size", "bytes per PATCH request, each checked with its sha256: the most a killed run sends again")
 	fs.BoolVar(&c.Wait, "wait", false, "wait until transcoded and print the playback URL")
@@ -102,6 +113,9 @@ func (c *UploadCommand) ParseFlags(args []string) error {
 		return fmt.Errorf("--server %q must start with http:// or https://", c.Server)
 	case c.ChunkSize < 1<<10:
 		return errors.New("--chunk-size must be at least 1KiB")
+	}
+	if err := c.Options.check(); err != nil {
+		return err
 	}
 	if c.StateDir == "" {
 		dir, err := os.UserCacheDir()
@@ -344,6 +358,7 @@ func (c *UploadCommand) upload(ctx context.Context, client *tusclient.Client, pa
 		title = videoTitle(abs)
 	}
 	meta := map[string]string{"filename": filepath.Base(abs), "filetype": contentType(abs), "title": title}
+	c.Options.metadata(meta)
 	loc, err := up.Create(ctx, fi.Size(), meta)
 	if err != nil {
 		return fail(err)

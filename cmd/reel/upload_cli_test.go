@@ -252,3 +252,91 @@ func TestUploadKilledResumesWithinAChunk(t *testing.T) {
 		t.Errorf("title %q, want the file name without extension", videos[0].Title)
 	}
 }
+
+// TestUploadChoices runs the built reel upload with every per-video
+// choice the server takes (codecs, downloads, encrypt, visibility,
+// description), from flags and from REEL_* variables, and checks each
+// video as the server recorded it; without them the server's defaults
+// stay; a choice the server would refuse stops the run before any file
+// is sent.
+func TestUploadChoices(t *testing.T) {
+	bin := buildReel(t)
+	data := t.TempDir()
+	key := createKey(t, data, "uploader", "uploader")
+	s := startServerCtx(t, context.Background(), data, "--workers", "0") // the choices are recorded at upload
+
+	clip, err := os.ReadFile(mediatest.Path(t, mediatest.Odd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"chosen.mp4", "env.mp4", "plain.mp4", "refused.mp4"} {
+		if err := os.WriteFile(filepath.Join(dir, name), clip, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload := func(env []string, args ...string) (int, string, string) {
+		return runReel(t, bin, t.TempDir(), append([]string{"REEL_API_KEY=" + key}, env...),
+			append(append([]string{"upload"}, args...), "--server", s.url, "--state", t.TempDir())...)
+	}
+	type video struct {
+		Title, Codecs, Visibility, Description string
+		Downloads                              *bool
+		Encrypted                              bool
+	}
+	get := func(stdout string) video {
+		t.Helper()
+		ids := strings.Fields(stdout)
+		if len(ids) != 1 {
+			t.Fatalf("printed %q, want one video id", stdout)
+		}
+		var v video
+		if status := call(t, "GET", s.url+"/api/videos/"+ids[0], key, nil, "", &v); status != 200 {
+			t.Fatalf("GET %s: %d", ids[0], status)
+		}
+		return v
+	}
+	yes, no := true, false
+
+	code, stdout, stderr := upload(nil, filepath.Join(dir, "chosen.mp4"), "--codecs", "AV1,h264,hevc", "--downloads",
+		"--visibility", "private", "--description", "Two\nlines")
+	if code != 0 {
+		t.Fatalf("with flags: exit %d\n%s", code, stderr)
+	}
+	want := video{Title: "chosen", Codecs: "h264,hevc,av1", Visibility: "private", Description: "Two\nlines", Downloads: &yes}
+	if v := get(stdout); v.Codecs != want.Codecs || v.Visibility != want.Visibility || v.Description != want.Description ||
+		v.Downloads == nil || !*v.Downloads || v.Encrypted || v.Title != want.Title {
+		t.Errorf("with flags: %+v, want %+v", v, want)
+	}
+
+	code, stdout, stderr = upload([]string{"REEL_CODECS=h264,av1", "REEL_DOWNLOADS=false", "REEL_ENCRYPT=true", "REEL_VISIBILITY=public"},
+		filepath.Join(dir, "env.mp4"))
+	if code != 0 {
+		t.Fatalf("from the environment: exit %d\n%s", code, stderr)
+	}
+	if v := get(stdout); v.Codecs != "h264,av1" || v.Downloads == nil || *v.Downloads || !v.Encrypted || v.Visibility != "public" {
+		t.Errorf("from the environment: %+v, want h264,av1, downloads %v, encrypted, public", v, no)
+	}
+
+	code, stdout, stderr = upload(nil, filepath.Join(dir, "plain.mp4"))
+	if code != 0 {
+		t.Fatalf("without choices: exit %d\n%s", code, stderr)
+	}
+	if v := get(stdout); v.Codecs != "" || v.Downloads != nil || v.Encrypted || v.Visibility != "unlisted" || v.Description != "" {
+		t.Errorf("without choices: %+v, want the server's defaults (no codecs or downloads recorded, unlisted)", v)
+	}
+
+	before := len(listVideos(t, s, key))
+	for _, args := range [][]string{
+		{"--codecs", "vp9"}, {"--codecs", "hevc"}, {"--downloads=maybe"}, {"--visibility", "secret"},
+		{"--description", strings.Repeat("x", 5001)},
+	} {
+		code, _, stderr := upload(nil, append([]string{filepath.Join(dir, "refused.mp4")}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "--"+strings.TrimLeft(strings.SplitN(args[0], "=", 2)[0], "-")) {
+			t.Errorf("%q: exit %d, want 2 naming the flag\n%s", args, code, stderr)
+		}
+	}
+	if after := len(listVideos(t, s, key)); after != before {
+		t.Errorf("refused choices created %d videos", after-before)
+	}
+}
