@@ -344,6 +344,22 @@ func TestTranscodeShorterThanClaimed(t *testing.T) {
 		}
 	}
 
+	// A whole file whose last subtitle cue runs 2 minutes past the
+	// picture: Matroska's duration says 2 minutes, and nothing is missing.
+	srt := filepath.Join(t.TempDir(), "late.srt")
+	if err := os.WriteFile(srt, []byte("1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:03,000 --> 00:02:00,000\nThe end\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	late := generate(t, "late-subtitle.mkv", "-i", src, "-i", srt, "-map", "0", "-map", "1", "-c:v", "copy", "-c:a", "copy", "-c:s", "srt")
+	if o := transcode(t, late); o.err != nil {
+		t.Errorf("late subtitle: %v", o.err)
+	} else {
+		checkCodes(t, o, "subtitles")
+		if d := o.res.Duration; d < 3.5 || d > 4.5 {
+			t.Errorf("late subtitle: duration %.2f s, want the 4 s of picture and sound", d)
+		}
+	}
+
 	// The same header, but the file cut in the middle of a cluster.
 	data, err := os.ReadFile(input)
 	if err != nil {

@@ -365,7 +365,47 @@ func ParseProbe(data []byte) (*Probe, error) {
 	if p.Duration == 0 {
 		p.Duration = parseSeconds(s.Duration)
 	}
+	// A subtitle cue running past the picture stretches the container's
+	// duration, which covers every stream: the video lasts as long as its
+	// picture and sound, and taking the subtitles' end would report the
+	// file as holding less than it claims.
+	if av, subs := streamsEnd(j.Streams, video, p.AudioTracks); av > 0 && av < p.Duration && subs > av {
+		p.Duration = av
+	}
 	return p, nil
+}
+
+// streamsEnd returns how long the video stream and the audio tracks
+// last, the longest of them (0 when one of them does not say), and how
+// long the subtitle streams last. Each stream's duration is ffprobe's,
+// else Matroska's DURATION tag (ffmpeg's muxer writes one per track).
+func streamsEnd(streams []streamJSON, video *streamJSON, audio []AudioStream) (av, subs float64) {
+	of := func(s *streamJSON) float64 {
+		if d := parseSeconds(s.Duration); d > 0 {
+			return d
+		}
+		if d, ok := parseClock(s.Tags["DURATION"]); ok && d > 0 && !math.IsInf(d, 0) {
+			return d
+		}
+		return 0
+	}
+	if av = of(video); av == 0 {
+		return 0, 0
+	}
+	for _, a := range audio {
+		as := streamByIndex(streams, a.Index)
+		d := of(&as)
+		if d == 0 {
+			return 0, 0
+		}
+		av = max(av, d)
+	}
+	for i := range streams {
+		if streams[i].CodecType == "subtitle" {
+			subs = max(subs, of(&streams[i]))
+		}
+	}
+	return av, subs
 }
 
 // ignore records s as left out.

@@ -359,3 +359,41 @@ func FuzzParseProbe(f *testing.F) {
 		ffmpeg.PosterArgs("in.mp4", "/out/poster.jpg", plan, 1, w, h)
 	})
 }
+
+// TestParseProbeSubtitlesPastTheEnd checks that a subtitle cue running
+// past the picture does not lengthen the video: Matroska's duration covers
+// every track, so the picture's and sound's own durations are taken when a
+// subtitle stream is what reaches further. A header that claims more than
+// every stream (the over-declared files) keeps its claim.
+func TestParseProbeSubtitlesPastTheEnd(t *testing.T) {
+	tagged := func(stream, duration string) string {
+		return strings.TrimSuffix(stream, "}") + `,"tags":{"DURATION":"` + duration + `"}}`
+	}
+	subs := func(duration string) string {
+		return tagged(`{"index":2,"codec_name":"subrip","codec_type":"subtitle"}`, duration)
+	}
+	doc := func(format string, streams ...string) []byte {
+		return []byte(`{"streams":[` + strings.Join(streams, ",") + `],"format":{"format_name":"matroska,webm","duration":"` + format + `"}}`)
+	}
+	for _, tt := range []struct {
+		name string
+		json []byte
+		want float64
+	}{
+		{"a cue to 2 min", doc("120.023", tagged(videoStream, "00:00:05.023000000"), tagged(audioStream, "00:00:05.000000000"), subs("00:02:00.023000000")), 5.023},
+		{"stream durations, not tags", doc("120.0", strings.TrimSuffix(videoStream, "}")+`,"duration":"5.5"}`, strings.TrimSuffix(audioStream, "}")+`,"duration":"6"}`,
+			`{"index":2,"codec_name":"mov_text","codec_type":"subtitle","duration":"120"}`), 6},
+		{"subtitles within", doc("16.0", tagged(videoStream, "00:00:04.000000000"), tagged(audioStream, "00:00:04.000000000"), subs("00:00:03.000000000")), 16},
+		{"no subtitles", doc("16.0", tagged(videoStream, "00:00:04.000000000"), tagged(audioStream, "00:00:04.000000000")), 16},
+		{"audio's length unknown", doc("120.0", tagged(videoStream, "00:00:05.000000000"), audioStream, subs("00:02:00.000000000")), 120},
+		{"a tag that is no time", doc("120.0", tagged(videoStream, "soon"), tagged(audioStream, "00:00:05.000000000"), subs("00:02:00.000000000")), 120},
+	} {
+		p, err := ffmpeg.ParseProbe(tt.json)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if math.Abs(p.Duration-tt.want) > 1e-9 {
+			t.Errorf("%s: duration %v, want %v", tt.name, p.Duration, tt.want)
+		}
+	}
+}
