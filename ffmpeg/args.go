@@ -77,8 +77,12 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 		args = append(args, "-filter_complex_threads", strconv.Itoa(threads))
 	}
 	if plan.AudioOnly {
-		// The chosen audio track, straight to the encoder.
+		// The default audio track, straight to the encoder, then each
+		// other track as its own rendition.
 		args = append(args, "-map", fmt.Sprintf("0:%d", p.Audio.Index))
+		for _, a := range plan.Audio {
+			args = append(args, "-map", fmt.Sprintf("0:%d", a.Source))
+		}
 	} else {
 		// One decode of the video, split once per rung (and storyboard).
 		args = append(args, "-filter_complex", videoGraph(plan, piece))
@@ -114,7 +118,7 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 	}
 
 	init := reel.InitSegment
-	if len(plan.Rungs) > 1 || audio && !plan.AudioOnly {
+	if len(plan.Rungs) > 1 || audio && len(plan.Audio) > 0 {
 		init = "init_%v.mp4"
 	}
 	args = append(args,
@@ -199,10 +203,15 @@ func videoCodecArgs(plan *Plan, start float64) []string {
 
 // streamMap returns the -var_stream_map: one variant per video rung and
 // one per audio track, "v:0,name:360p v:1,name:720p a:0,name:audio
-// a:1,name:audio2", or "a:0,name:audio" for audio only.
+// a:1,name:audio2", or "a:0,name:audio" for audio only ("a:0,name:audio
+// a:1,name:audio2" with two tracks).
 func streamMap(plan *Plan, audio bool) string {
 	if plan.AudioOnly {
-		return "a:0,name:" + plan.Rungs[0].Name
+		vs := []string{"a:0,name:" + plan.Rungs[0].Name}
+		for i, a := range plan.Audio {
+			vs = append(vs, fmt.Sprintf("a:%d,name:%s", i+1, a.Name))
+		}
+		return strings.Join(vs, " ")
 	}
 	var vs []string
 	for i, r := range plan.Rungs {

@@ -3,17 +3,20 @@ package ffmpeg_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"reel"
 	"reel/ffmpeg"
+	"reel/hls"
 	"reel/mediatest"
 )
 
@@ -206,6 +209,51 @@ func TestTranscodeGenerated(t *testing.T) {
 		}
 		if db := volume(t, filepath.Join(o.out, "audio2", reel.MediaPlaylist)); db < -30 {
 			t.Errorf("mean volume %.1f dB: the silent track, not the default one", db)
+		}
+	})
+	t.Run("audio only in two languages", func(t *testing.T) {
+		t.Parallel() // ffmpeg leaves cores idle between its runs
+		// Italian silent and first, German loud and the default: each a
+		// language of the one variant, which plays German.
+		input := generate(t, "languages.m4a", "-f", "lavfi", "-i", "anullsrc=sample_rate=48000", "-f", "lavfi", "-i", sine,
+			"-t", "3", "-map", "0", "-map", "1", "-c:a", "aac", "-metadata:s:a:0", "language=ita", "-metadata:s:a:1", "language=deu",
+			"-disposition:a:0", "0", "-disposition:a:1", "default")
+		o := transcode(t, input)
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		checkCodes(t, o, "audio_only", "multiple_audio_tracks")
+		var got []string
+		for _, r := range o.res.Renditions {
+			got = append(got, fmt.Sprintf("%s %s %s %v %s", r.Name, r.Language, r.Label, r.Default, r.Codecs))
+		}
+		if want := []string{"audio de German true mp4a.40.2", "audio2 it Italian false mp4a.40.2"}; !slices.Equal(got, want) {
+			t.Errorf("renditions %q, want %q", got, want)
+		}
+		if db := volume(t, filepath.Join(o.out, "audio", reel.MediaPlaylist)); db < -30 {
+			t.Errorf("mean volume %.1f dB of the default rendition: the silent track, not the German one", db)
+		}
+		for _, name := range []string{"audio", "audio2"} {
+			m, err := hls.Measure(os.DirFS(o.out), name+"/"+reel.MediaPlaylist)
+			if err != nil || m.Duration < 2.9 || m.Duration > 3.2 {
+				t.Errorf("%s: %+v %v, want 3 s", name, m, err)
+			}
+		}
+		master, err := os.ReadFile(filepath.Join(o.out, reel.MasterPlaylist))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="German",LANGUAGE="de",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"`,
+			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Italian",LANGUAGE="it",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio2/index.m3u8"`,
+			`,CODECS="mp4a.40.2",AUDIO="audio"` + "\naudio/index.m3u8\n",
+		} {
+			if !strings.Contains(string(master), want) {
+				t.Errorf("master lacks %s:\n%s", want, master)
+			}
+		}
+		if n := strings.Count(string(master), "#EXT-X-STREAM-INF"); n != 1 {
+			t.Errorf("%d variants, want 1:\n%s", n, master)
 		}
 	})
 	t.Run("audio only with cover art", func(t *testing.T) {

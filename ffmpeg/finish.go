@@ -71,9 +71,12 @@ func measure(outDir string, plan *Plan) ([]reel.Rendition, float64, error) {
 		variants = append(variants, hls.Variant{Bandwidth: m.Bandwidth, AverageBandwidth: m.AverageBandwidth, Codecs: m.Codecs})
 	}
 	if plan.AudioOnly {
-		r := plan.audioRendition(0)
-		r.Bandwidth, r.AverageBandwidth, r.Codecs = variants[0].Bandwidth, variants[0].AverageBandwidth, variants[0].Codecs
-		return []reel.Rendition{r}, duration, nil
+		for i, m := range variants {
+			r := plan.audioRendition(i)
+			r.Bandwidth, r.AverageBandwidth, r.Codecs = m.Bandwidth, m.AverageBandwidth, m.Codecs
+			renditions = append(renditions, r)
+		}
+		return renditions, duration, nil
 	}
 	video := variants[:len(plan.Rungs)]
 	audio := variants[len(plan.Rungs):]

@@ -18,14 +18,16 @@ type Plan struct {
 	// one, named "audio", with no size.
 	Rungs []Rung
 	// AudioOnly is set when the source has no video: the ladder is one
-	// AAC rendition and the poster a picture of the waveform.
+	// AAC rendition of the default audio track (and one per further
+	// track, in Audio) and the poster a picture of the waveform.
 	AudioOnly bool
 	// Audio are the audio renditions of a video with sound, one per audio
 	// track of the source (up to MaxAudioTracks), in the file's order:
 	// each encoded once, in its own folder ("audio", "audio2"...), and
 	// together the HLS audio rendition group every video rung plays, from
-	// which a player picks a language. Empty without audio, and for audio
-	// only, whose one rung is the audio.
+	// which a player picks a language. Empty without audio. For audio
+	// only, whose one rung is the default track, the source's other
+	// tracks ("audio2"...): with it, the audio group a player picks from.
 	Audio []Rung
 	// Subtitles are the text subtitle tracks published as WebVTT
 	// renditions (subs1, subs2...), up to MaxSubtitleTracks; none for
@@ -73,6 +75,17 @@ func NewPlan(p *Probe) *Plan {
 	if !p.HasVideo() {
 		plan.AudioOnly = true
 		plan.Rungs = []Rung{audioOnlyRung}
+		plan.Rungs[0].Source = p.Audio.Index
+		// Every other track a language too, as with video: the rung is
+		// the default track, and the master's one variant plays it.
+		for _, a := range p.AudioTracks {
+			if len(plan.Audio)+1 == MaxAudioTracks {
+				break // the report says which were left out
+			}
+			if a.Index != p.Audio.Index {
+				plan.Audio = append(plan.Audio, Rung{Name: audioName(len(plan.Audio) + 1), AudioRate: audioOnlyRung.AudioRate, Source: a.Index})
+			}
+		}
 		return plan
 	}
 	plan.Rungs = PlanLadder(p)
@@ -106,7 +119,11 @@ func NewPlan(p *Probe) *Plan {
 func (plan *Plan) Renditions() []reel.Rendition {
 	fr := math.Round(plan.FrameRate.Float()*1000) / 1000
 	if plan.AudioOnly {
-		return []reel.Rendition{plan.audioRendition(0)}
+		rs := []reel.Rendition{plan.audioRendition(0)}
+		for i := range plan.Audio {
+			rs = append(rs, plan.audioRendition(i+1))
+		}
+		return rs
 	}
 	rs := make([]reel.Rendition, 0, len(plan.Rungs)+len(plan.Audio))
 	audioRate := 0
@@ -122,27 +139,32 @@ func (plan *Plan) Renditions() []reel.Rendition {
 	return rs
 }
 
-// audioRendition returns the planned i-th audio rendition (the one rung
-// of an audio-only source for 0): stereo, with the language, name and
-// role of the source's track.
+// audioRendition returns the planned i-th audio rendition (for audio
+// only, 0 is the rung of the default track and i the (i-1)-th of Audio):
+// stereo, with the language, name and role of the source's track, and
+// numbered by the track's place in the file ("Audio 2").
 func (plan *Plan) audioRendition(i int) reel.Rendition {
-	if plan.AudioOnly {
-		r := plan.Rungs[0]
-		rend := TrackRendition(*plan.Probe.Audio, 1)
-		rend.Name, rend.Bandwidth, rend.Default, rend.AutoSelect = r.Name, r.AudioRate, true, true
-		return rend
+	p := plan.Probe
+	var r Rung
+	switch {
+	case plan.AudioOnly && i == 0:
+		r = plan.Rungs[0]
+		r.Source = p.Audio.Index
+	case plan.AudioOnly:
+		r = plan.Audio[i-1]
+	default:
+		r = plan.Audio[i]
 	}
-	r := plan.Audio[i]
-	a := plan.Probe.Audio
-	for j := range plan.Probe.AudioTracks {
-		if plan.Probe.AudioTracks[j].Index == r.Source {
-			a = &plan.Probe.AudioTracks[j]
+	a, n := *p.Audio, 1
+	for j := range p.AudioTracks {
+		if p.AudioTracks[j].Index == r.Source {
+			a, n = p.AudioTracks[j], j+1
 		}
 	}
-	rend := TrackRendition(*a, i+1)
+	rend := TrackRendition(a, n)
 	rend.Name, rend.Bandwidth = r.Name, r.AudioRate
 	// One default: the track the source marks so, else the first.
-	rend.Default = a.Index == plan.Probe.Audio.Index
+	rend.Default = a.Index == p.Audio.Index
 	rend.AutoSelect = rend.Default || rend.Language != "" && !a.Commentary
 	return rend
 }

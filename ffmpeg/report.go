@@ -94,7 +94,7 @@ func MediaReport(p *Probe) []reel.MediaWarning {
 		}
 	}
 
-	if n := len(p.AudioTracks); n > 1 && p.HasVideo() {
+	if n := len(p.AudioTracks); n > 1 {
 		// Every track became a choice in the player's audio menu.
 		var kept []string
 		for i, a := range p.AudioTracks[:min(n, MaxAudioTracks)] {
@@ -106,15 +106,6 @@ func MediaReport(p *Probe) []reel.MediaWarning {
 			msg += fmt.Sprintf(" Tracks %d to %d were left out: at most %d are published.", MaxAudioTracks+1, n, MaxAudioTracks)
 		}
 		add(WarnMultipleAudioTracks, "%s", msg)
-	} else if n > 1 {
-		used := 0
-		for i := range p.AudioTracks {
-			if p.AudioTracks[i].Index == p.Audio.Index {
-				used = i
-			}
-		}
-		add(WarnMultipleAudioTracks, "The file has %d audio tracks; track %d%s was used and the others were left out.",
-			n, used+1, trackLabel(p.AudioTracks[used]))
 	}
 	if a := p.Audio; a != nil && a.Channels > 2 {
 		layout := a.ChannelLayout

@@ -13,8 +13,9 @@ const AudioGroup = "audio"
 
 // MasterOf returns the master playlist of a video's renditions, as
 // published: the audio renditions become the audio group (EXT-X-MEDIA)
-// that every video variant names, unless there is no video, in which
-// case the audio renditions are the variants themselves. Each rendition's
+// that every video variant names. Without video, one audio rendition is
+// the one variant; several (languages) are the audio group of one
+// variant that plays the default one. Each rendition's
 // playlist is "<name>/index.m3u8". Video renditions' bandwidths and codecs
 // already count their audio (see reel.Rendition).
 func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
@@ -30,19 +31,34 @@ func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
 			Codecs: r.Codecs, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
 		})
 	}
-	if len(m.Variants) == 0 {
+	if len(m.Variants) == 0 && len(audio) == 1 {
 		// Audio only: the audio plays on its own.
-		for _, r := range audio {
-			m.Variants = append(m.Variants, Variant{
-				URI: r.Name + "/" + reel.MediaPlaylist, Bandwidth: r.Bandwidth, AverageBandwidth: r.AverageBandwidth, Codecs: r.Codecs,
-			})
-		}
+		r := audio[0]
+		m.Variants = append(m.Variants, Variant{
+			URI: r.Name + "/" + reel.MediaPlaylist, Bandwidth: r.Bandwidth, AverageBandwidth: r.AverageBandwidth, Codecs: r.Codecs,
+		})
 		m.IFrames = iframes
 		return m
 	}
 	// One default: the rendition marked so, else the first (renditions
 	// stored before tracks were marked).
 	marked := slices.ContainsFunc(audio, func(r reel.Rendition) bool { return r.Default })
+	if len(m.Variants) == 0 && len(audio) > 1 {
+		// Audio only, in several languages: one variant playing the
+		// default track, with the audio group to choose another from (a
+		// player loads the chosen rendition instead), its bandwidths the
+		// heaviest track's, as a video variant's count the heaviest.
+		def := audio[0]
+		v := Variant{}
+		for _, r := range audio {
+			if r.Default && !def.Default {
+				def = r
+			}
+			v.Bandwidth, v.AverageBandwidth = max(v.Bandwidth, r.Bandwidth), max(v.AverageBandwidth, r.AverageBandwidth)
+		}
+		v.URI, v.Codecs = def.Name+"/"+reel.MediaPlaylist, def.Codecs
+		m.Variants = append(m.Variants, v)
+	}
 	names := map[string]int{}
 	for i, r := range audio {
 		name := r.Label

@@ -228,3 +228,53 @@ test('hls.js switches audio languages and shows subtitles and uploaded captions'
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.deepEqual(errors, []);
 });
+
+// An audio-only file in two languages (German, the default, and Italian,
+// each a tone of its own): hls.js lists both, plays German, switches to
+// Italian, whose segments then load, and playback goes on.
+test('hls.js switches the languages of an audio-only file', {
+  skip: enabled ? false : 'REEL_URL is not set (scripts/browser-test.sh sets it)',
+  timeout: 300_000,
+}, async (t) => {
+  assert.ok(fs.existsSync(bin), `no reel binary at ${bin} (go build -o bin/reel ./cmd/reel)`);
+  const base = await startReel(t);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-ui-audio-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'languages.m4a');
+  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '14', '-map', '0', '-map', '1', '-c:a', 'aac', '-b:a', '64k',
+    '-metadata:s:a:0', 'language=ita', '-metadata:s:a:1', 'language=deu', '-disposition:a:0', '0', '-disposition:a:1', 'default', file]);
+  const id = await upload(base, file);
+  const v = await waitReady(base, id);
+  const audio = v.renditions.map((r) => `${r.name} ${r.language} ${r.label} ${Boolean(r.default)}`);
+  assert.deepEqual(audio, ['audio de German true', 'audio2 it Italian false']);
+
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage({ baseURL: base });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await load(page, v.playback.url);
+  const tracks = await page.evaluate(() => window.player.hls.audioTracks.map((a) => ({ name: a.name, lang: a.lang, default: a.default })));
+  assert.deepEqual(tracks, [{ name: 'German', lang: 'de', default: true }, { name: 'Italian', lang: 'it', default: false }]);
+  await page.evaluate(() => window.player.video.play());
+  await page.waitForFunction(() => window.player.video.currentTime > 1, null, { timeout: 30_000 });
+
+  await page.evaluate(() => new Promise((resolve) => {
+    const { hls, Hls } = window.player;
+    hls.once(Hls.Events.AUDIO_TRACK_SWITCHED, resolve);
+    window.player.audioFrags.length = 0;
+    hls.audioTrack = 1;
+  }));
+  const at = await page.evaluate(() => window.player.video.currentTime);
+  await page.waitForFunction((at) => window.player.video.currentTime > at + 1.5 && window.player.audioFrags.length > 0, at, { timeout: 30_000 });
+  const frags = await page.evaluate(() => window.player.audioFrags);
+  assert.ok(frags.length > 0 && frags.every((u) => u.includes('/audio2/')), `audio segments after the switch: ${frags}`);
+  assert.equal(await page.evaluate(() => window.player.hls.audioTrack), 1);
+  assert.deepEqual(errors, []);
+});
