@@ -17,6 +17,9 @@ package reel
 //	360p/init.mp4        fMP4 initialization segment
 //	360p/seg_00000.m4s   media segments
 //	audio/index.m3u8     the audio rendition, in the same layout (no I-frame playlist)
+//	subs1/index.m3u8     a subtitle track of the source: media playlist
+//	subs1/seg_00000.vtt  WebVTT segments on the media segments' grid
+//	captions/<lang>/<hash>/...  an uploaded caption, in the same layout
 const (
 	// MasterPlaylist is the master playlist. It is written last: a
 	// visible master means a complete video.
@@ -47,6 +50,10 @@ const (
 	// SegmentPattern names a rendition's media segments, numbered from 0
 	// (a fmt pattern, as ffmpeg's -hls_segment_filename takes it).
 	SegmentPattern = "seg_%05d.m4s"
+	// SegmentSeconds is the length of every rendition's media segments
+	// but the last, Apple's recommended 6 s; subtitle renditions are cut
+	// on the same grid.
+	SegmentSeconds = 6
 )
 
 // NewPosterFile returns a new name for a poster an owner chooses. Each

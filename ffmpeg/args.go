@@ -14,8 +14,8 @@ import (
 // and seg_00000.m4s... per rendition. reel writes OUT/master.m3u8 and the
 // I-frame playlists OUT/<rung>/iframes.m3u8 itself.
 const (
-	segmentSeconds = 6 // Apple's recommended segment length
-	keyframeEvery  = 2 // seconds between IDR frames, in every rendition
+	segmentSeconds = reel.SegmentSeconds // Apple's recommended segment length
+	keyframeEvery  = 2                   // seconds between IDR frames, in every rendition
 )
 
 // Args returns the arguments of the one ffmpeg command that carries out

@@ -12,7 +12,6 @@ package ffmpeg
 // out and said so in the media report; it never fails the video.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -121,22 +120,16 @@ func reasonOf(err error) string {
 	return "ffmpeg could not read it."
 }
 
-// writeSegmented writes f as WebVTT segments of segmentSeconds into dir,
-// with their media playlist.
+// writeSegmented writes f as a subtitle rendition into dir: WebVTT
+// segments of segmentSeconds and their media playlist, last.
 func writeSegmented(dir string, f *webvtt.File, duration float64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	segs := f.Segments(duration, segmentSeconds)
-	var names []string
-	for i, seg := range segs {
-		name := fmt.Sprintf("seg_%05d.vtt", i)
-		if err := writeFileAtomic(filepath.Join(dir, name), seg); err != nil {
+	for _, file := range f.Rendition(duration, segmentSeconds) {
+		if err := writeFileAtomic(filepath.Join(dir, file.Name), file.Data); err != nil {
 			return err
 		}
-		names = append(names, name)
 	}
-	var b bytes.Buffer
-	b.Write(webvtt.SegmentPlaylist(names, duration, segmentSeconds))
-	return writeFileAtomic(filepath.Join(dir, reel.MediaPlaylist), b.Bytes())
+	return nil
 }

@@ -1,6 +1,8 @@
 package ffmpeg_test
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 
 	"reel"
 	"reel/ffmpeg"
+	"reel/hls"
 )
 
 // toneLevel returns the mean volume, in dB, of the audio of a playlist
@@ -208,6 +211,29 @@ func TestTranscodeSubtitles(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(o.out, ".subtitle-0.vtt")); err == nil {
 				t.Error("the raw subtitle file is left in the outputs")
+			}
+			// MPEGTS:0 is the video's start: every rendition's first
+			// fragment decodes at 0, which hls.js takes as its initPTS.
+			for _, r := range o.res.Renditions {
+				init, err := os.ReadFile(filepath.Join(o.out, r.Name, reel.InitSegment))
+				if err != nil {
+					t.Fatal(err)
+				}
+				seg, err := os.ReadFile(filepath.Join(o.out, r.Name, fmt.Sprintf(reel.SegmentPattern, 0)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tracks, err := hls.ParseInit(init)
+				if err != nil {
+					t.Fatal(err)
+				}
+				frags, err := hls.ReadFragments(bytes.NewReader(seg), int64(len(seg)), tracks)
+				if err != nil || len(frags) == 0 || len(frags[0].Runs) == 0 {
+					t.Fatalf("%s: fragments %+v, %v", r.Name, frags, err)
+				}
+				if start := frags[0].Runs[0].BaseDecodeTime; start != 0 {
+					t.Errorf("%s starts at decode time %d, not the 0 of the subtitles' X-TIMESTAMP-MAP", r.Name, start)
+				}
 			}
 		})
 	}

@@ -1,13 +1,17 @@
 package web
 
 // Uploaded captions: PUT, GET and DELETE /api/videos/{id}/captions. A
-// caption is a WebVTT file and its one-segment media playlist under the
-// video's outputs prefix, captions/<lang>/<hash>.{vtt,m3u8}: named by
+// caption is published as the source's subtitle tracks are: a subtitle
+// rendition of WebVTT segments on the video's 6 s grid, each with the
+// same X-TIMESTAMP-MAP, and their media playlist (webvtt.Rendition),
+// under the video's outputs prefix in captions/<lang>/<hash>/: named by
 // their content, because segments are served as immutable, so a
 // replaced caption gets new names and no cache keeps the old text. The
 // master playlist is the one record of which captions a video has: each
 // change rewrites its subtitle group (hls.RewriteSubtitles), so players
 // see the new rendition at once, through the same signed prefix.
+// Captions uploaded before were one file, captions/<lang>/<hash>.vtt, and
+// its playlist <hash>.m3u8; they play and are removed as before.
 
 import (
 	"bytes"
@@ -129,9 +133,9 @@ func (s *Server) handleCaptionPut(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		label, err = captionLabel(r, lang)
 	}
-	var vtt bytes.Buffer
+	var f *webvtt.File
 	if err == nil {
-		err = readCaption(w, r, v, &vtt)
+		f, err = readCaption(w, r, v)
 	}
 	if err != nil {
 		s.error(w, r, err)
@@ -140,56 +144,59 @@ func (s *Server) handleCaptionPut(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// Named by content: a replaced caption never shares a name with the
 	// one it replaces, which caches may hold as immutable.
-	sum := sha256.Sum256(vtt.Bytes())
-	name := captionPrefix + lang + "/" + hex.EncodeToString(sum[:8])
-	prefix := reel.OutputPrefix(v.ID)
-	if _, err := s.Outputs.Put(ctx, prefix+name+".vtt", &vtt); err != nil {
+	var vtt bytes.Buffer
+	if err := f.Write(&vtt); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	base := name[strings.LastIndexByte(name, '/')+1:]
-	if _, err := s.Outputs.Put(ctx, prefix+name+".m3u8", bytes.NewReader(webvtt.Playlist(base+".vtt", v.Duration))); err != nil {
-		s.error(w, r, err)
-		return
+	sum := sha256.Sum256(vtt.Bytes())
+	dir := captionPrefix + lang + "/" + hex.EncodeToString(sum[:8]) + "/"
+	uri := dir + reel.MediaPlaylist
+	prefix := reel.OutputPrefix(v.ID)
+	// The segments, then their playlist, then the master naming it.
+	for _, file := range f.Rendition(v.Duration, reel.SegmentSeconds) {
+		if _, err := s.Outputs.Put(ctx, prefix+dir+file.Name, bytes.NewReader(file.Data)); err != nil {
+			s.error(w, r, err)
+			return
+		}
 	}
 	var old []string
 	err = s.editSubtitles(ctx, v.ID, func(subs []hls.Subtitle) []hls.Subtitle {
 		subs, old = withoutUpload(subs, lang)
-		return append(subs, hls.Subtitle{Name: label, Language: lang, URI: name + ".m3u8", AutoSelect: true})
+		return append(subs, hls.Subtitle{Name: label, Language: lang, URI: uri, AutoSelect: true})
 	})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	status := http.StatusCreated
-	for _, uri := range old {
+	for _, o := range old {
 		status = http.StatusOK
-		if uri != name+".m3u8" {
-			s.deleteCaptionFiles(ctx, prefix, uri)
+		if o != uri {
+			s.deleteCaptionFiles(ctx, prefix, o)
 		}
 	}
 	s.json(w, status, api.Caption{Language: lang, Label: label, Source: "upload"})
 }
 
-// readCaption reads the request's caption file, checks it against v and
-// writes it as WebVTT to out.
-func readCaption(w http.ResponseWriter, r *http.Request, v *reel.Video, out *bytes.Buffer) error {
+// readCaption reads the request's caption file and checks it against v.
+func readCaption(w http.ResponseWriter, r *http.Request, v *reel.Video) (*webvtt.File, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webvtt.MaxSize))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return reel.Errorf(reel.ETOOLARGE, "The caption file is over %d MiB.", webvtt.MaxSize>>20)
+		return nil, reel.Errorf(reel.ETOOLARGE, "The caption file is over %d MiB.", webvtt.MaxSize>>20)
 	} else if err != nil {
-		return reel.WrapError(reel.EINVALID, "The caption file could not be read.", err)
+		return nil, reel.WrapError(reel.EINVALID, "The caption file could not be read.", err)
 	}
 	f, err := webvtt.Parse(data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A second of slack: durations are measured to the frame.
 	if err := f.CheckDuration(time.Duration((v.Duration + 1) * float64(time.Second))); err != nil {
-		return err
+		return nil, err
 	}
-	return f.Write(out)
+	return f, nil
 }
 
 // handleCaptionDelete removes the video's uploaded caption in one
@@ -253,17 +260,57 @@ func (s *Server) editSubtitles(ctx context.Context, id string, edit func([]hls.S
 	return nil
 }
 
-// deleteCaptionFiles removes a caption's playlist and WebVTT file, named
-// by the playlist's URI; a failure only leaves a small orphan, logged.
+// deleteCaptionFiles removes an uploaded caption's files, named by its
+// playlist's URI: the segments its playlist lists, then the playlist (a
+// caption of one file: the file and its playlist). A failure only leaves
+// small orphans, logged.
 func (s *Server) deleteCaptionFiles(ctx context.Context, prefix, uri string) {
-	if !strings.HasPrefix(uri, captionPrefix) || strings.Contains(uri, "..") {
+	if !strings.HasPrefix(uri, captionPrefix) || !validFile(uri) || strings.Contains(uri, "..") {
 		return
 	}
-	stem := strings.TrimSuffix(uri, ".m3u8")
-	for _, key := range []string{prefix + stem + ".m3u8", prefix + stem + ".vtt"} {
+	var keys []string
+	if dir, ok := strings.CutSuffix(uri, "/"+reel.MediaPlaylist); ok {
+		segs, err := s.captionSegments(ctx, prefix+uri)
+		if err != nil {
+			s.Logger.Warn("caption segments left behind", "key", prefix+uri, "err", err)
+		}
+		for _, seg := range segs {
+			keys = append(keys, prefix+dir+"/"+seg)
+		}
+	} else {
+		keys = append(keys, prefix+strings.TrimSuffix(uri, ".m3u8")+".vtt")
+	}
+	for _, key := range append(keys, prefix+uri) {
 		if err := s.Outputs.Delete(ctx, key); err != nil {
 			s.Logger.Warn("caption file left behind", "key", key, "err", err)
 		}
 		s.playlists.forget(key)
 	}
+}
+
+// captionSegments returns the names of the segments the caption playlist
+// key lists, which lie in its folder.
+func (s *Server) captionSegments(ctx context.Context, key string) ([]string, error) {
+	b, err := s.Outputs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	data, err := io.ReadAll(io.LimitReader(b, 4<<20))
+	if err != nil {
+		return nil, err
+	}
+	pl, err := hls.ParseMedia(data)
+	if err != nil {
+		return nil, err
+	}
+	var segs []string
+	for _, seg := range pl.Segments {
+		// Only names in the folder: the playlist is reel's own, but a
+		// delete must never reach past it.
+		if fileName.MatchString(seg.URI) {
+			segs = append(segs, seg.URI)
+		}
+	}
+	return segs, nil
 }

@@ -99,16 +99,27 @@ func TestCaptions(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || before.Header.Get("ETag") == resp.Header.Get("ETag") {
 		t.Errorf("revalidated master: %s, ETag %q then %q", resp.Status, before.Header.Get("ETag"), resp.Header.Get("ETag"))
 	}
+	// Published as the source's subtitles are: WebVTT segments on the
+	// video's 6 s grid, in a folder named by the content, each with the
+	// timestamp map of the video's start.
+	if !strings.HasPrefix(uri, "captions/en/") || !strings.HasSuffix(uri, "/index.m3u8") {
+		t.Errorf("caption playlist URI %q", uri)
+	}
 	status, playlist := play(uri)
-	if status != 200 || !strings.Contains(playlist, "#EXTINF:10.000,") {
+	if status != 200 || !strings.HasSuffix(playlist, "#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"+
+		"#EXTINF:6.000,\nseg_00000.vtt\n#EXTINF:4.000,\nseg_00001.vtt\n#EXT-X-ENDLIST\n") {
 		t.Fatalf("caption playlist %s: %d\n%s", uri, status, playlist)
 	}
-	vttURI := uri[:strings.LastIndexByte(uri, '/')+1] + strings.TrimSpace(strings.Split(playlist, "\n")[6])
-	status, vtt := play(vttURI)
-	want := "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n00:00:01.000 --> 00:00:03.000\n<i>Hello</i> &amp; welcome\n\n" +
-		"00:00:04.000 --> 00:00:05.000\nBye\n"
-	if status != 200 || vtt != want {
-		t.Errorf("caption %s: %d\n%s\nwant\n%s", vttURI, status, vtt, want)
+	dir := strings.TrimSuffix(uri, reel.MediaPlaylist)
+	head := "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n"
+	vttURI := dir + "seg_00000.vtt"
+	for file, want := range map[string]string{
+		vttURI:                head + "\n00:00:01.000 --> 00:00:03.000\n<i>Hello</i> &amp; welcome\n\n00:00:04.000 --> 00:00:05.000\nBye\n",
+		dir + "seg_00001.vtt": head,
+	} {
+		if status, vtt := play(file); status != 200 || vtt != want {
+			t.Errorf("caption %s: %d\n%s\nwant\n%s", file, status, vtt, want)
+		}
 	}
 
 	// A second language, its label from the header; then the first
@@ -125,8 +136,10 @@ func TestCaptions(t *testing.T) {
 	if strings.Count(master, "TYPE=SUBTITLES") != 2 || strings.Contains(master, uri) {
 		t.Errorf("after replacing:\n%s", master)
 	}
-	if status, _ := play(vttURI); status != http.StatusNotFound {
-		t.Errorf("old caption file: %d", status)
+	for _, file := range []string{vttURI, dir + "seg_00001.vtt", uri} {
+		if status, _ := play(file); status != http.StatusNotFound {
+			t.Errorf("old caption file %s: %d", file, status)
+		}
 	}
 	_, _, b = e.do(req{method: "GET", path: "/api/videos/" + id + "/captions", key: "viewer"})
 	list := decode[api.CaptionList](t, b).Captions
@@ -146,6 +159,39 @@ func TestCaptions(t *testing.T) {
 	}
 	if status, _, _ := e.do(req{method: "DELETE", path: "/api/videos/" + id + "/captions/en", key: "alice"}); status != http.StatusNotFound {
 		t.Errorf("DELETE again: %d", status)
+	}
+}
+
+// TestCaptionsOneFile deletes and replaces a caption published as one
+// WebVTT file and its playlist, as captions were before they were
+// segmented: both files go.
+func TestCaptionsOneFile(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}).populate()
+	ctx := context.Background()
+	id := e.video["alice-public"]
+	prefix := reel.OutputPrefix(id)
+	old := strings.Replace(captionMaster, "#EXT-X-STREAM-INF:", `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,URI="captions/en/0123456789abcdef.m3u8"`+"\n#EXT-X-STREAM-INF:", 1)
+	old = strings.Replace(old, `AUDIO="audio"`, `AUDIO="audio",SUBTITLES="subs"`, 1)
+	for name, data := range map[string]string{
+		reel.MasterPlaylist:                 old,
+		"captions/en/0123456789abcdef.m3u8": "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.000,\n0123456789abcdef.vtt\n#EXT-X-ENDLIST\n",
+		"captions/en/0123456789abcdef.vtt":  "WEBVTT\n\n00:01.000 --> 00:02.000\nOld\n",
+	} {
+		if _, err := e.s.Outputs.Put(ctx, prefix+name, strings.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status, _, b := e.do(req{method: "DELETE", path: "/api/videos/" + id + "/captions/en", key: "alice"}); status != http.StatusNoContent {
+		t.Fatalf("DELETE: %d %s", status, b)
+	}
+	for _, name := range []string{"captions/en/0123456789abcdef.m3u8", "captions/en/0123456789abcdef.vtt"} {
+		if b, err := e.s.Outputs.Open(ctx, prefix+name); err == nil {
+			b.Close()
+			t.Errorf("%s left behind", name)
+		}
+	}
+	if master, err := e.s.readMaster(ctx, id); err != nil || string(master) != captionMaster {
+		t.Errorf("master (%v):\n%s", err, master)
 	}
 }
 

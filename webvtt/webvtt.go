@@ -11,8 +11,12 @@
 //
 // Files written by Write start with X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000:
 // cue times are the video's media times, which for reel's fMP4 renditions
-// start at 0 (RFC 8216 section 3.5; hls.js maps MPEGTS against the video's
-// first presentation time).
+// start at 0, the decode time of every rendition's first fragment (RFC
+// 8216 section 3.5; hls.js maps MPEGTS against that first fragment's
+// decode time, its initPTS, so cues show at their own times). Rendition
+// cuts a file into segments on the video's grid with their media
+// playlist, as every subtitle rendition of reel is published, from the
+// source or uploaded.
 package webvtt
 
 import (
@@ -28,6 +32,10 @@ import (
 
 	"reel"
 )
+
+// SegmentPattern names the WebVTT segments of a subtitle rendition in its
+// folder, numbered from 0 (a fmt pattern).
+const SegmentPattern = "seg_%05d.vtt"
 
 // Limits of one caption file: bytes a client may send (an hour of dense
 // dialogue in SubRip is ~100 KiB), cues, and the latest cue time.
@@ -134,14 +142,6 @@ func (f *File) Write(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// Playlist returns the HLS media playlist of one WebVTT file, uri, that
-// covers a video of duration seconds.
-func Playlist(uri string, duration float64) []byte {
-	target := max(1, int(duration+0.999))
-	return []byte(fmt.Sprintf("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:0\n"+
-		"#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:%.3f,\n%s\n#EXT-X-ENDLIST\n", target, duration, uri))
 }
 
 // splitBlocks splits text into blocks of non-empty lines.
@@ -397,4 +397,28 @@ func SegmentPlaylist(names []string, duration, seg float64) []byte {
 	}
 	b.WriteString("#EXT-X-ENDLIST\n")
 	return []byte(b.String())
+}
+
+// RenditionFile is one file of a subtitle rendition: its name in the
+// rendition's folder and its content.
+type RenditionFile struct {
+	Name string
+	Data []byte
+}
+
+// Rendition returns the files of f as an HLS subtitle rendition of a
+// video of duration seconds whose media segments are seg seconds long:
+// the WebVTT segments on the video's grid (Segments), named by
+// SegmentPattern, then their media playlist, reel.MediaPlaylist, last,
+// so that a writer going in order makes the playlist visible only once
+// the segments it lists are.
+func (f *File) Rendition(duration, seg float64) []RenditionFile {
+	var files []RenditionFile
+	var names []string
+	for i, data := range f.Segments(duration, seg) {
+		name := fmt.Sprintf(SegmentPattern, i)
+		files = append(files, RenditionFile{Name: name, Data: data})
+		names = append(names, name)
+	}
+	return append(files, RenditionFile{Name: reel.MediaPlaylist, Data: SegmentPlaylist(names, duration, seg)})
 }

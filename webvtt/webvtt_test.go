@@ -94,13 +94,6 @@ func TestHostile(t *testing.T) {
 	}
 }
 
-func TestPlaylist(t *testing.T) {
-	want := "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:11\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:10.200,\nab.vtt\n#EXT-X-ENDLIST\n"
-	if got := string(webvtt.Playlist("ab.vtt", 10.2)); got != want {
-		t.Errorf("got\n%s", got)
-	}
-}
-
 // FuzzParse checks that whatever is accepted is written as WebVTT that
 // parses again to the same cues, with no tag but WebVTT's.
 func FuzzParse(f *testing.F) {
@@ -156,5 +149,33 @@ func TestSegments(t *testing.T) {
 		"#EXTINF:6.000,\ns0.vtt\n#EXTINF:6.000,\ns1.vtt\n#EXTINF:1.500,\ns2.vtt\n#EXT-X-ENDLIST\n"
 	if pl := string(webvtt.SegmentPlaylist([]string{"s0.vtt", "s1.vtt", "s2.vtt"}, 13.5, 6)); pl != want {
 		t.Errorf("playlist\n%s", pl)
+	}
+}
+
+// TestRendition checks the files of a subtitle rendition: the segments
+// by name, in order, then the playlist naming them.
+func TestRendition(t *testing.T) {
+	f, err := webvtt.Parse([]byte("1\n00:00:01,000 --> 00:00:02,000\na\n\n2\n00:00:11,000 --> 00:00:12,500\nb\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := f.Rendition(12.5, 6)
+	var names []string
+	for _, file := range files {
+		names = append(names, file.Name)
+	}
+	if strings.Join(names, " ") != "seg_00000.vtt seg_00001.vtt seg_00002.vtt index.m3u8" {
+		t.Fatalf("files %v", names)
+	}
+	want := "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n" +
+		"#EXTINF:6.000,\nseg_00000.vtt\n#EXTINF:6.000,\nseg_00001.vtt\n#EXTINF:0.500,\nseg_00002.vtt\n#EXT-X-ENDLIST\n"
+	if got := string(files[3].Data); got != want {
+		t.Errorf("playlist\n%s", got)
+	}
+	head := "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n"
+	for i, text := range []string{"\n00:00:01.000 --> 00:00:02.000\na\n", "\n00:00:11.000 --> 00:00:12.500\nb\n", "\n00:00:11.000 --> 00:00:12.500\nb\n"} {
+		if got := string(files[i].Data); got != head+text {
+			t.Errorf("%s:\n%s", files[i].Name, got)
+		}
 	}
 }
