@@ -2,8 +2,9 @@
 // the embed page (embed.js). A <video> without the browser's controls and
 // a control bar of its own: play/pause, a seek bar whose hover shows the
 // storyboard's thumbnail of that moment, the time, mute, a quality menu
-// (hls.js's levels), a captions menu (the HLS subtitle tracks, hidden when
-// there are none) and full screen; keyboard shortcuts (handleKey). hls.js
+// (hls.js's levels), an audio menu (the languages of the master's audio
+// group, hidden with fewer than two), a captions menu (the HLS subtitle
+// tracks, hidden when there are none) and full screen; keyboard shortcuts (handleKey). hls.js
 // plays HLS where the browser does not; Safari plays it natively.
 
 import { el } from './dom.js';
@@ -98,13 +99,16 @@ export function createPlayer(root, options = {}) {
   const quality = el('select', { className: 'player-select player-quality' }, el('option', { value: '-1', text: 'Auto' }));
   quality.setAttribute('aria-label', 'Quality');
   const qualityWrap = el('label', { className: 'player-menu', hidden: true }, el('span', { className: 'visually-hidden', text: 'Quality' }), quality);
+  const audio = el('select', { className: 'player-select player-audio' });
+  audio.setAttribute('aria-label', 'Audio');
+  const audioWrap = el('label', { className: 'player-menu', hidden: true }, el('span', { className: 'visually-hidden', text: 'Audio' }), audio);
   const captions = el('select', { className: 'player-select player-captions' }, el('option', { value: '-1', text: 'Captions off' }));
   captions.setAttribute('aria-label', 'Captions');
   const captionsWrap = el('label', { className: 'player-menu', hidden: true }, el('span', { className: 'visually-hidden', text: 'Captions' }), captions);
   const full = el('button', { type: 'button', className: 'player-button player-full' });
   setIcon(full, 'full');
   full.setAttribute('aria-label', 'Full screen');
-  const bar = el('div', { className: 'player-controls' }, play, seek, time, mute, qualityWrap, captionsWrap, full);
+  const bar = el('div', { className: 'player-controls' }, play, seek, time, mute, qualityWrap, audioWrap, captionsWrap, full);
   root.classList.add('player');
   root.replaceChildren(video, bar);
 
@@ -213,6 +217,11 @@ export function createPlayer(root, options = {}) {
     if (state.hls) state.hls.currentLevel = n; // -1: automatic
     reportLevel();
   });
+  audio.addEventListener('change', () => {
+    const n = Number(audio.value);
+    if (state.hls) state.hls.audioTrack = n;
+    else if (video.audioTracks) [...video.audioTracks].forEach((t, i) => { t.enabled = i === n; });
+  });
   captions.addEventListener('change', () => {
     const n = Number(captions.value);
     if (state.hls) {
@@ -239,6 +248,15 @@ export function createPlayer(root, options = {}) {
     quality.replaceChildren(...opts);
     quality.value = state.auto ? '-1' : String(hls.currentLevel);
     qualityWrap.hidden = hls.levels.length < 2;
+  }
+
+  // fillAudio lists the audio languages, the one playing selected.
+  function fillAudio(tracks, playing) {
+    audio.replaceChildren(...tracks.map((t, i) => el('option', {
+      value: String(i), text: t.name || t.label || t.lang || t.language || `Audio ${i + 1}`,
+    })));
+    audio.value = String(Math.max(playing, 0));
+    audioWrap.hidden = tracks.length < 2;
   }
 
   function fillCaptions(tracks) {
@@ -285,6 +303,7 @@ export function createPlayer(root, options = {}) {
     delete video.dataset.engine;
     video.load();
     qualityWrap.hidden = true;
+    audioWrap.hidden = true;
     captionsWrap.hidden = true;
     preview.hidden = true;
     showTime();
@@ -308,8 +327,11 @@ export function createPlayer(root, options = {}) {
         // A level the viewer chose stays chosen across a reload.
         if (!state.auto && state.chosen < hls.levels.length) hls.currentLevel = state.chosen;
         fillQuality(hls);
+        fillAudio(hls.audioTracks || [], hls.audioTrack);
         fillCaptions(hls.subtitleTracks || []);
       });
+      hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, (_, data) => fillAudio(data.audioTracks || [], hls.audioTrack));
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, (_, data) => { audio.value = String(data.id); });
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_, data) => fillCaptions(data.subtitleTracks || []));
       hls.on(Hls.Events.LEVEL_SWITCHED, (_, data) => { state.level = data.level; reportLevel(); });
       hls.on(Hls.Events.ERROR, (_, data) => onHlsError(hls, data));
@@ -322,6 +344,12 @@ export function createPlayer(root, options = {}) {
       video.dataset.engine = 'native';
       video.src = url;
       video.textTracks.addEventListener('addtrack', () => fillCaptions([...video.textTracks].filter((t) => t.kind === 'subtitles' || t.kind === 'captions')));
+      if (video.audioTracks) {
+        video.audioTracks.addEventListener('addtrack', () => {
+          const tracks = [...video.audioTracks];
+          fillAudio(tracks, tracks.findIndex((t) => t.enabled));
+        });
+      }
       if (options.onLevel) options.onLevel('chosen by the browser', null, -1);
       if (startPosition > 0) {
         video.addEventListener('loadedmetadata', () => { video.currentTime = startPosition; }, { once: true });

@@ -231,7 +231,8 @@ test('hls.js switches audio languages and shows subtitles and uploaded captions'
 
 // An audio-only file in two languages (German, the default, and Italian,
 // each a tone of its own): hls.js lists both, plays German, switches to
-// Italian, whose segments then load, and playback goes on.
+// Italian, whose segments then load, and playback goes on; the watch
+// page's Audio menu offers both and switches too.
 test('hls.js switches the languages of an audio-only file', {
   skip: enabled ? false : 'REEL_URL is not set (scripts/browser-test.sh sets it)',
   timeout: 300_000,
@@ -276,5 +277,22 @@ test('hls.js switches the languages of an audio-only file', {
   const frags = await page.evaluate(() => window.player.audioFrags);
   assert.ok(frags.length > 0 && frags.every((u) => u.includes('/audio2/')), `audio segments after the switch: ${frags}`);
   assert.equal(await page.evaluate(() => window.player.hls.audioTrack), 1);
+
+  // The watch page's player: an Audio menu with both languages, German
+  // chosen; choosing Italian loads its segments.
+  await page.evaluate(() => window.player.hls.destroy());
+  const requested = [];
+  page.on('request', (r) => requested.push(r.url()));
+  await page.goto(`/#/v/${id}`);
+  const menu = page.locator('select.player-audio');
+  await menu.waitFor();
+  assert.deepEqual(await menu.locator('option').allTextContents(), ['German', 'Italian']);
+  assert.equal(await menu.inputValue(), '0');
+  await menu.selectOption({ label: 'Italian' });
+  await page.waitForFunction(() => true);
+  for (let i = 0; i < 100 && !requested.some((u) => /\/audio2\/(init\.mp4|seg_\d+\.m4s)/.test(u)); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(requested.some((u) => /\/audio2\/seg_\d+\.m4s/.test(u)), `no Italian segment requested: ${requested.filter((u) => u.includes('/play/'))}`);
   assert.deepEqual(errors, []);
 });
