@@ -66,6 +66,10 @@ var iso6392 = map[string]language{
 	"yue": {"yue", "Cantonese"}, "cmn": {"cmn", "Mandarin"},
 }
 
+// deprecated maps language subtags the IANA registry deprecated to their
+// preferred values.
+var deprecated = map[string]string{"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro", "scc": "sr", "scr": "hr"}
+
 // names are the English names of the two- and three-letter tags above,
 // for tags that come as BCP 47 already (uploaded captions, WebVTT tracks).
 var names = func() map[string]string {
@@ -132,13 +136,20 @@ func Valid(tag string) bool {
 }
 
 // Canonical returns tag in the case BCP 47 recommends: language lower,
-// script title, region upper ("zh-hant-tw" → "zh-Hant-TW").
+// script title, region upper ("zh-hant-tw" → "zh-Hant-TW"); a language
+// given by its ISO 639-2 code, or by a deprecated one, where BCP 47 takes
+// another ("eng-US", "ger", "iw") becomes that one ("en-US", "de", "he").
 func Canonical(tag string) string {
 	parts := strings.Split(tag, "-")
 	for i, p := range parts {
 		switch {
 		case i == 0:
 			parts[i] = strings.ToLower(p)
+			if l, ok := iso6392[parts[i]]; ok {
+				parts[i] = l.tag
+			} else if l, ok := deprecated[parts[i]]; ok {
+				parts[i] = l
+			}
 		case len(p) == 4 && isLetters(p):
 			parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
 		case len(p) == 2 && isLetters(p):

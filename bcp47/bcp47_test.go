@@ -7,9 +7,25 @@ func TestFromISO6392(t *testing.T) {
 		"eng": "en", "kor": "ko", "fre": "fr", "fra": "fr", "ger": "de", "deu": "de",
 		"chi": "zh", "ENG": "en", "und": "", "zxx": "", "": "", "xyz": "xyz",
 		"en": "en", "pt-br": "pt-BR", "fil": "fil", "<script>": "", "e n": "",
+		"eng-US": "en-US", "ger-CH-1901": "de-CH-1901", "iw": "he", "scc": "sr", "yue-HK": "yue-HK",
 	} {
 		if got := FromISO6392(code); got != want {
 			t.Errorf("FromISO6392(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+// TestCanonical checks the one spelling of a tag: its case, and the
+// language's two-letter code where it has one, so that a caption uploaded
+// as "eng" or "EN-us" is the one spelled "en" and "en-US".
+func TestCanonical(t *testing.T) {
+	for tag, want := range map[string]string{
+		"en": "en", "EN-us": "en-US", "zh-hant-tw": "zh-Hant-TW", "eng": "en", "ENG-gb": "en-GB", "deu": "de",
+		"iw-IL": "he-IL", "in": "id", "fil": "fil", "yue": "yue", "xyz": "xyz", "es-419": "es-419",
+	} {
+		got := Canonical(tag)
+		if got != want || Canonical(got) != got {
+			t.Errorf("Canonical(%q) = %q (then %q), want %q", tag, got, Canonical(got), want)
 		}
 	}
 }
@@ -50,8 +66,9 @@ func FuzzValid(f *testing.F) {
 				t.Fatalf("Valid(%q) with %q", tag, r)
 			}
 		}
-		if !Valid(Canonical(tag)) {
-			t.Fatalf("Canonical(%q) = %q, not valid", tag, Canonical(tag))
+		c := Canonical(tag)
+		if !Valid(c) || Canonical(c) != c {
+			t.Fatalf("Canonical(%q) = %q: not valid, or not canonical itself", tag, c)
 		}
 	})
 }

@@ -265,6 +265,8 @@ func TestCaptionsHostile(t *testing.T) {
 		{"language with underscore", id, "en_US", "", good, 400, "BCP 47"},
 		{"language with private use", id, "en-x-hack", "", good, 400, "BCP 47"},
 		{"language in another case", id, "pt-br", "", good, 400, "spelled pt-BR"},
+		{"language as ISO 639-2", id, "eng", "", good, 400, "spelled en"},
+		{"deprecated language", id, "iw", "", good, 400, "spelled he"},
 		{"binary", id, "en", "", "\x89PNG\r\n\x1a\n\x00\x00", 400, "binary"},
 		{"not captions", id, "en", "", "<html><script>alert(1)</script></html>", 400, "neither WebVTT nor SubRip"},
 		{"script in a cue", id, "en", "", "WEBVTT\n\n00:01.000 --> 00:02.000\n<script>alert(1)</script>\n", 400, "<script>"},
