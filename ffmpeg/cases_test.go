@@ -256,6 +256,30 @@ func TestTranscodeGenerated(t *testing.T) {
 			t.Errorf("%d variants, want 1:\n%s", n, master)
 		}
 	})
+	t.Run("a subtitle track without cues", func(t *testing.T) {
+		t.Parallel() // ffmpeg leaves cores idle between its runs
+		// Two SubRip tracks, the first with every packet dropped: the
+		// report names the one converted and why the other was left out,
+		// never that each became subtitles.
+		srt := filepath.Join(t.TempDir(), "cues.srt")
+		if err := os.WriteFile(srt, []byte("1\n00:00:00,500 --> 00:00:01,500\nHello\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		input := generate(t, "subtitles.mkv", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-i", srt, "-i", srt,
+			"-t", "2", "-map", "0", "-map", "1", "-map", "2", "-c:v", x264, "-preset", "ultrafast", "-c:s", "srt",
+			"-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fre", "-bsf:s:0", "noise=dropamount=1")
+		o := transcode(t, input)
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		checkCodes(t, o, "no_audio", "subtitles", "subtitles")
+		got := []string{o.res.Warnings[1].Message, o.res.Warnings[2].Message}
+		want := []string{"Of the file's text subtitle tracks, 1 became WebVTT subtitles the player offers: French.",
+			"Subtitle track 1 (English, subrip) could not be converted and was left out: "}
+		if got[0] != want[0] || !strings.HasPrefix(got[1], want[1]) {
+			t.Errorf("report %q, want %q", got, want)
+		}
+	})
 	t.Run("audio only with cover art", func(t *testing.T) {
 		t.Parallel() // ffmpeg leaves cores idle between its runs
 		cover := generate(t, "cover.png", "-f", "lavfi", "-i", "color=red:size=300x300", "-frames:v", "1")

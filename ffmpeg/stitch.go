@@ -377,6 +377,9 @@ func (t *Transcoder) Finish(ctx context.Context, input, outDir string, plan *Pla
 	if err != nil {
 		return nil, err
 	}
+	if len(subWarns) > 0 {
+		warnings = convertedSubtitles(warnings, subs)
+	}
 	if plan.Downloads {
 		if err := t.writeDownloads(ctx, outDir, renditions); err != nil {
 			return nil, err

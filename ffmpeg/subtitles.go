@@ -133,3 +133,28 @@ func writeSegmented(dir string, f *webvtt.File, duration float64) error {
 	}
 	return nil
 }
+
+// convertedSubtitles corrects the plan's report once some subtitle tracks
+// could not be converted: its sentence said each became subtitles, so it
+// now names those that did (subs), or goes when none did; the warnings
+// of writeSubtitles say why the others were left out.
+func convertedSubtitles(warnings []reel.MediaWarning, subs []hls.Subtitle) []reel.MediaWarning {
+	out := make([]reel.MediaWarning, 0, len(warnings))
+	for _, w := range warnings {
+		if w.Code != WarnSubtitles || !strings.HasPrefix(w.Message, "The file has") {
+			out = append(out, w)
+			continue
+		}
+		if len(subs) == 0 {
+			continue
+		}
+		var names []string
+		for _, s := range subs {
+			names = append(names, s.Name)
+		}
+		w.Message = fmt.Sprintf("Of the file's text subtitle tracks, %d became WebVTT subtitles the player offers: %s.", len(subs), strings.Join(names, "; "))
+		out = append(out, w)
+	}
+	return out
+}
+
