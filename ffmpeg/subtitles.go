@@ -157,4 +157,3 @@ func convertedSubtitles(warnings []reel.MediaWarning, subs []hls.Subtitle) []ree
 	}
 	return out
 }
-
