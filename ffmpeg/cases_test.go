@@ -349,6 +349,8 @@ func TestTranscodeRefuses(t *testing.T) {
 	// Its audio stream is listed, but no frame of it decodes: ffmpeg exits
 	// 0 with an empty audio rendition.
 	damagedAudio := mediatest.Path(t, mediatest.DamagedAudio)
+	noAudioFrames := generate(t, "no-audio-frames.mkv", "-i", mediatest.Path(t, mediatest.Odd), "-map", "0", "-c", "copy",
+		"-bsf:a", "noise=dropamount=1")
 
 	for _, tt := range []struct {
 		name, input, want string
@@ -363,6 +365,7 @@ func TestTranscodeRefuses(t *testing.T) {
 		{"video stream without frames", noFrames, "The file lists a video stream (H.264) but holds none of its frames", "", true},
 		{"damaged video stream", damaged, "The file's video stream (H.264) cannot be decoded: none of the", "", true},
 		{"damaged audio stream", damagedAudio, "The file's audio stream (AAC) cannot be decoded: none of the", "", true},
+		{"audio stream without frames", noAudioFrames, "The file lists an audio stream (AAC) but holds none of its frames", "", true},
 		{"encrypted", encrypted, "The file is encrypted (DRM-protected), so this server cannot decode it.", "", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -81,7 +81,8 @@ func (t *Transcoder) undecodable(ctx context.Context, input string, plan *Plan) 
 		}
 		name := cmp.Or(codecName(s.codec, ""), s.codec, "unknown codec")
 		if c.packets == 0 {
-			return fmt.Sprintf("The file lists a %s stream (%s) but holds none of its frames, so there is nothing to play; the file was probably made by a broken recorder or editor.", s.kind, name), true
+			article := map[string]string{"audio": "an"}[s.kind]
+			return fmt.Sprintf("The file lists %s %s stream (%s) but holds none of its frames, so there is nothing to play; the file was probably made by a broken recorder or editor.", cmp.Or(article, "a"), s.kind, name), true
 		}
 		return fmt.Sprintf("The file's %s stream (%s) cannot be decoded: none of the %d frames read from its start decodes, so its data is damaged.", s.kind, name, c.packets), true
 	}
