@@ -244,7 +244,8 @@ func TestTranscodeGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{
-			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="German",LANGUAGE="de",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"`,
+			// The default's media is the variant's: no URI of its own.
+			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="German",LANGUAGE="de",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"` + "\n",
 			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Italian",LANGUAGE="it",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio2/index.m3u8"`,
 			`,CODECS="mp4a.40.2",AUDIO="audio"` + "\naudio/index.m3u8\n",
 		} {

@@ -31,8 +31,10 @@ type Audio struct {
 	Name     string // NAME, what a player's menu shows
 	Language string // LANGUAGE, e.g. "en" or "eng"; omitted if ""
 	Channels int    // CHANNELS; omitted if 0
-	URI      string // its media playlist, relative to the master
-	Default  bool   // DEFAULT=YES and AUTOSELECT=YES: play it unless told otherwise
+	// URI is its media playlist, relative to the master; omitted if "":
+	// its media is in the playlist of the variants naming its group.
+	URI     string
+	Default bool // DEFAULT=YES and AUTOSELECT=YES: play it unless told otherwise
 	// AutoSelect is AUTOSELECT=YES on a track that is not the default: a
 	// player may pick it by the viewer's language.
 	AutoSelect bool
@@ -121,7 +123,9 @@ func (m Master) Encode(w io.Writer) error {
 		if a.Channels > 0 {
 			attrs = append(attrs, `CHANNELS="`+strconv.Itoa(a.Channels)+`"`)
 		}
-		attrs = append(attrs, `URI="`+a.URI+`"`)
+		if a.URI != "" {
+			attrs = append(attrs, `URI="`+a.URI+`"`)
+		}
 		fmt.Fprintf(bw, "#EXT-X-MEDIA:%s\n", strings.Join(attrs, ","))
 	}
 	for _, s := range uniqueNames(m.Subtitles) {
@@ -205,9 +209,9 @@ func (v Variant) check() error {
 
 // check refuses an audio rendition that would make the playlist invalid.
 func (a Audio) check() error {
-	for _, s := range []string{a.GroupID, a.Name, a.URI} {
+	for _, s := range []string{a.GroupID, a.Name} {
 		if s == "" {
-			return fmt.Errorf("hls: audio rendition %+v lacks GROUP-ID, NAME or URI", a)
+			return fmt.Errorf("hls: audio rendition %+v lacks GROUP-ID or NAME", a)
 		}
 	}
 	for _, s := range []string{a.GroupID, a.Name, a.URI, a.Language, a.Characteristics} {

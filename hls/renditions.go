@@ -15,9 +15,14 @@ const AudioGroup = "audio"
 // published: the audio renditions become the audio group (EXT-X-MEDIA)
 // that every video variant names. Without video, one audio rendition is
 // the one variant; several (languages) are the audio group of one
-// variant that plays the default one. Each rendition's
-// playlist is "<name>/index.m3u8". Video renditions' bandwidths and codecs
-// already count their audio (see reel.Rendition).
+// variant that plays the default one, whose EXT-X-MEDIA has no URI: RFC
+// 8216 section 4.3.4.2.1 reads that as "the variant's own media". (With
+// the default's URI written too, hls.js 1.7.4 takes the default for
+// alternate audio as well as the variant's, and on a switch to another
+// language never flushes the default's sound it buffered, which goes on
+// playing.) Each rendition's playlist is "<name>/index.m3u8". Video
+// renditions' bandwidths and codecs already count their audio (see
+// reel.Rendition).
 func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
 	var m Master
 	var audio []reel.Rendition
@@ -43,7 +48,8 @@ func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
 	// One default: the rendition marked so, else the first (renditions
 	// stored before tracks were marked).
 	marked := slices.ContainsFunc(audio, func(r reel.Rendition) bool { return r.Default })
-	if len(m.Variants) == 0 && len(audio) > 1 {
+	audioOnly := len(m.Variants) == 0
+	if audioOnly && len(audio) > 1 {
 		// Audio only, in several languages: one variant playing the
 		// default track, with the audio group to choose another from (a
 		// player loads the chosen rendition instead), its bandwidths the
@@ -73,9 +79,13 @@ func MasterOf(renditions []reel.Rendition, iframes []IFrameVariant) Master {
 			name += " " + strconv.Itoa(names[name])
 		}
 		def := r.Default || !marked && i == 0
+		uri := r.Name + "/" + reel.MediaPlaylist
+		if audioOnly && def {
+			uri = "" // the variant's
+		}
 		m.Audio = append(m.Audio, Audio{
 			GroupID: AudioGroup, Name: name, Language: r.Language, Channels: r.Channels,
-			URI: r.Name + "/" + reel.MediaPlaylist, Default: def, AutoSelect: r.AutoSelect,
+			URI: uri, Default: def, AutoSelect: r.AutoSelect,
 			Characteristics: r.Characteristics,
 		})
 	}

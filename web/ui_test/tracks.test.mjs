@@ -1,4 +1,4 @@
-// Browser test of audio languages, subtitles and captions: a Matroska
+// Browser tests of audio languages, subtitles and captions: a Matroska
 // clip with two audio languages (English, the default, and Korean, each
 // a tone of its own) and an English SubRip track is transcoded by a reel
 // of this test's own; hls.js in Chromium lists both languages, switches
@@ -6,7 +6,9 @@
 // source's subtitle cue; then a German caption is uploaded, replaced and
 // deleted through the API while the playback URL handed out before stays
 // valid, and its cue text reaches the player as text, never as HTML; and
-// the owner adds and removes captions on the watch page.
+// the owner adds and removes captions on the watch page. And an audio
+// file in two languages, no video: hls.js plays the default and
+// switches language, as the test hears.
 //
 //   REEL_URL=... node --test web/ui_test/     (REEL_URL only enables it)
 import { test } from 'node:test';
@@ -75,7 +77,8 @@ async function upload(base, file) {
 
 // load starts hls.js (reel's own copy) on a new video element of the page
 // playing url, muted, and resolves once the manifest is parsed. The
-// player is window.player: {hls, video, audioFrags}.
+// player is window.player: {hls, video, audioFrags, frags}: the URLs of
+// the alternate audio's segments loaded, and "type url" of every segment.
 async function load(page, url) {
   await page.evaluate(async (url) => {
     const { default: Hls } = await import('/static/vendor/hls.min.mjs');
@@ -85,8 +88,12 @@ async function load(page, url) {
     document.body.append(video);
     const hls = new Hls();
     const audioFrags = [];
-    hls.on(Hls.Events.FRAG_LOADED, (_, d) => { if (d.frag.type === 'audio') audioFrags.push(d.frag.url); });
-    window.player = { hls, video, audioFrags, Hls };
+    const frags = [];
+    hls.on(Hls.Events.FRAG_LOADED, (_, d) => {
+      frags.push(`${d.frag.type} ${d.frag.url}`);
+      if (d.frag.type === 'audio') audioFrags.push(d.frag.url);
+    });
+    window.player = { hls, video, audioFrags, frags, Hls };
     await new Promise((resolve, reject) => {
       hls.on(Hls.Events.MANIFEST_PARSED, resolve);
       hls.on(Hls.Events.ERROR, (_, d) => { if (d.fatal) reject(new Error(d.details)); });
@@ -229,10 +236,52 @@ test('hls.js switches audio languages and shows subtitles and uploaded captions'
   assert.deepEqual(errors, []);
 });
 
+// listen connects the player's (unmuted) video to an analyser and makes
+// window.player.tone() the frequency, in Hz, of the loudest sound playing.
+async function listen(page) {
+  await page.evaluate(async () => {
+    const { video } = window.player;
+    video.muted = false;
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 4096;
+    ctx.createMediaElementSource(video).connect(analyser);
+    analyser.connect(ctx.destination);
+    window.player.tone = () => {
+      const db = new Float32Array(analyser.frequencyBinCount);
+      analyser.getFloatFrequencyData(db);
+      let loudest = 1;
+      for (let i = 1; i < db.length; i++) if (db[i] > db[loudest]) loudest = i;
+      return db[loudest] > -90 ? (loudest * ctx.sampleRate) / analyser.fftSize : 0;
+    };
+    await ctx.resume();
+  });
+}
+
+// hearTone waits until the player plays the tone of hz (within 30 Hz).
+async function hearTone(page, hz) {
+  await page.waitForFunction((hz) => Math.abs(window.player.tone() - hz) < 30, hz, { timeout: 30_000 }).catch(async (e) => {
+    throw new Error(`not playing ${hz} Hz but ${await page.evaluate(() => window.player.tone())} Hz: ${e.message}`);
+  });
+}
+
+// switchAudio selects audio track i and resolves once hls.js switched.
+async function switchAudio(page, i) {
+  await page.evaluate((i) => new Promise((resolve, reject) => {
+    const { hls, Hls } = window.player;
+    const timer = setTimeout(() => reject(new Error(`no switch to audio track ${i}`)), 30_000);
+    hls.once(Hls.Events.AUDIO_TRACK_SWITCHED, () => { clearTimeout(timer); resolve(); });
+    window.player.frags.length = 0;
+    hls.audioTrack = i;
+  }), i);
+}
+
 // An audio-only file in two languages (German, the default, and Italian,
-// each a tone of its own): hls.js lists both, plays German, switches to
-// Italian, whose segments then load, and playback goes on; the watch
-// page's Audio menu offers both and switches too.
+// each a tone of its own): hls.js lists both and plays German through
+// the master's one variant; switched to Italian, it loads Italian's
+// segments and plays Italian; switched back, German again (the test
+// listens to what plays: a Web Audio analyser on the video element);
+// the watch page's Audio menu offers both and switches too.
 test('hls.js switches the languages of an audio-only file', {
   skip: enabled ? false : 'REEL_URL is not set (scripts/browser-test.sh sets it)',
   timeout: 300_000,
@@ -241,19 +290,25 @@ test('hls.js switches the languages of an audio-only file', {
   const base = await startReel(t);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reel-ui-audio-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Long enough that the switches happen before the end.
   const file = path.join(dir, 'languages.m4a');
   execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y',
     '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', '14', '-map', '0', '-map', '1', '-c:a', 'aac', '-b:a', '64k',
+    '-t', '60', '-map', '0', '-map', '1', '-c:a', 'aac', '-b:a', '64k',
     '-metadata:s:a:0', 'language=ita', '-metadata:s:a:1', 'language=deu', '-disposition:a:0', '0', '-disposition:a:1', 'default', file]);
   const id = await upload(base, file);
   const v = await waitReady(base, id);
   const audio = v.renditions.map((r) => `${r.name} ${r.language} ${r.label} ${Boolean(r.default)}`);
   assert.deepEqual(audio, ['audio de German true', 'audio2 it Italian false']);
+  // One variant, the default's playlist, whose EXT-X-MEDIA has no URI.
+  const master = await (await fetch(v.playback.url)).text();
+  assert.match(master, /NAME="German",LANGUAGE="de",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"\n/);
+  assert.match(master, /NAME="Italian",LANGUAGE="it",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio2\/index.m3u8"\n/);
 
+  // Sound plays without a gesture, for the test to listen to.
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
   });
   t.after(() => browser.close());
   const page = await browser.newPage({ baseURL: base });
@@ -261,22 +316,29 @@ test('hls.js switches the languages of an audio-only file', {
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await load(page, v.playback.url);
+  await listen(page);
   const tracks = await page.evaluate(() => window.player.hls.audioTracks.map((a) => ({ name: a.name, lang: a.lang, default: a.default })));
   assert.deepEqual(tracks, [{ name: 'German', lang: 'de', default: true }, { name: 'Italian', lang: 'it', default: false }]);
+  assert.equal(await page.evaluate(() => window.player.hls.levels.length), 1);
   await page.evaluate(() => window.player.video.play());
-  await page.waitForFunction(() => window.player.video.currentTime > 1, null, { timeout: 30_000 });
+  await hearTone(page, 440);
+  let frags = await page.evaluate(() => window.player.frags);
+  assert.ok(frags.length > 0 && frags.every((f) => f.startsWith('main ') && f.includes('/audio/')), `segments before the switch: ${frags}`);
 
-  await page.evaluate(() => new Promise((resolve) => {
-    const { hls, Hls } = window.player;
-    hls.once(Hls.Events.AUDIO_TRACK_SWITCHED, resolve);
-    window.player.audioFrags.length = 0;
-    hls.audioTrack = 1;
-  }));
-  const at = await page.evaluate(() => window.player.video.currentTime);
-  await page.waitForFunction((at) => window.player.video.currentTime > at + 1.5 && window.player.audioFrags.length > 0, at, { timeout: 30_000 });
-  const frags = await page.evaluate(() => window.player.audioFrags);
-  assert.ok(frags.length > 0 && frags.every((u) => u.includes('/audio2/')), `audio segments after the switch: ${frags}`);
+  // Italian: its segments load as alternate audio, and it is what plays.
+  // (A segment of the variant's may have been on its way at the switch.)
+  await switchAudio(page, 1);
+  await hearTone(page, 660);
+  frags = await page.evaluate(() => window.player.frags.filter((f) => f.startsWith('audio ')));
+  assert.ok(frags.length > 0 && frags.every((f) => f.includes('/audio2/')), `alternate audio after the switch: ${frags}`);
   assert.equal(await page.evaluate(() => window.player.hls.audioTrack), 1);
+
+  // And back to German, through the variant again.
+  await switchAudio(page, 0);
+  await hearTone(page, 440);
+  frags = await page.evaluate(() => window.player.frags.filter((f) => f.startsWith('main ')));
+  assert.ok(frags.length > 0 && frags.every((f) => f.includes('/audio/')), `the variant's segments after switching back: ${frags}`);
+  assert.equal(await page.evaluate(() => window.player.video.error), null);
 
   // The watch page's player: an Audio menu with both languages, German
   // chosen; choosing Italian loads its segments.
