@@ -350,6 +350,10 @@ func TestTranscodeRefuses(t *testing.T) {
 	// Its audio stream is listed, but no frame of it decodes: ffmpeg exits
 	// 0 with an empty audio rendition.
 	damagedAudio := mediatest.Path(t, mediatest.DamagedAudio)
+	// Audio only in two languages, the default one damaged.
+	languages := generate(t, "two-languages.mka", "-f", "lavfi", "-i", sine, "-f", "lavfi", "-i", sine, "-t", "3",
+		"-map", "0", "-map", "1", "-c:a", "aac", "-disposition:a:0", "default", "-disposition:a:1", "0")
+	damagedDefault := generate(t, "two-languages-damaged.mka", "-i", languages, "-map", "0", "-c", "copy", "-bsf:a:0", "noise=amount=1")
 	noAudioFrames := generate(t, "no-audio-frames.mkv", "-i", mediatest.Path(t, mediatest.Odd), "-map", "0", "-c", "copy",
 		"-bsf:a", "noise=dropamount=1")
 
@@ -366,6 +370,7 @@ func TestTranscodeRefuses(t *testing.T) {
 		{"video stream without frames", noFrames, "The file lists a video stream (H.264) but holds none of its frames", "", true},
 		{"damaged video stream", damaged, "The file's video stream (H.264) cannot be decoded: none of the", "", true},
 		{"damaged audio stream", damagedAudio, "The file's audio stream (AAC) cannot be decoded: none of the", "", true},
+		{"audio only, its default track damaged", damagedDefault, "The file's audio stream (AAC) cannot be decoded: none of the", "", true},
 		{"audio stream without frames", noAudioFrames, "The file lists an audio stream (AAC) but holds none of its frames", "", true},
 		{"encrypted", encrypted, "The file is encrypted (DRM-protected), so this server cannot decode it.", "", false},
 	} {

@@ -37,21 +37,20 @@ func (t *Transcoder) undecodable(ctx context.Context, input string, plan *Plan) 
 	if p.HasVideo() {
 		streams = append(streams, used{"video", p.Video.Codec, p.Video.Index})
 	}
-	switch {
-	case len(plan.Audio) > 0:
-		// Every audio track published: one that no frame of decodes would
-		// leave its rendition empty, and a player choosing it silent.
-		for _, r := range plan.Audio {
-			codec := ""
-			for _, a := range p.AudioTracks {
-				if a.Index == r.Source {
-					codec = a.Codec
-				}
-			}
-			streams = append(streams, used{"audio", codec, r.Source})
-		}
-	case p.Audio != nil:
+	// Every audio track published: one that no frame of decodes would
+	// leave its rendition empty, and a player choosing it silent. Audio
+	// only publishes the default track as its rung, the others in Audio.
+	if p.Audio != nil && (plan.AudioOnly || len(plan.Audio) == 0) {
 		streams = append(streams, used{"audio", p.Audio.Codec, p.Audio.Index})
+	}
+	for _, r := range plan.Audio {
+		codec := ""
+		for _, a := range p.AudioTracks {
+			if a.Index == r.Source {
+				codec = a.Codec
+			}
+		}
+		streams = append(streams, used{"audio", codec, r.Source})
 	}
 	if len(streams) == 0 {
 		return "", false
@@ -145,14 +144,18 @@ func (t *Transcoder) truncated(ctx context.Context, input string) (bool, string)
 	return false, stderr
 }
 
-// emptyAudio reports whether an audio rendition of a video holds less
-// than completeShare of duration, the longest rendition's: what ffmpeg
-// writes, exiting 0, for an audio track none of whose packets decodes.
-// It measures the audio renditions' playlists again (small files); an
+// emptyAudio reports whether an audio rendition holds less than
+// completeShare of duration, the longest rendition's (for audio only,
+// when it has several): what ffmpeg writes, exiting 0, for an audio
+// track none of whose packets decodes. It measures the audio renditions' playlists again (small files); an
 // error is the caller's to report as measure's would be.
 func emptyAudio(outDir string, plan *Plan, duration float64) (bool, error) {
 	fsys := os.DirFS(outDir)
-	for _, r := range plan.Audio {
+	audio := plan.Audio
+	if plan.AudioOnly && len(audio) > 0 {
+		audio = append([]Rung{plan.Rungs[0]}, audio...) // the default track's rung too
+	}
+	for _, r := range audio {
 		m, err := hls.Measure(fsys, r.Name+"/"+reel.MediaPlaylist)
 		if errors.Is(err, hls.ErrNoSegments) {
 			return true, nil
