@@ -45,8 +45,18 @@ func (s *Server) setDownloadHeaders(w http.ResponseWriter, r *http.Request, id, 
 	title := ""
 	if s.Videos != nil {
 		if v, err := s.Videos.Video(r.Context(), id); err == nil {
-			title = v.Title
+			title = downloadTitle(v)
 		}
 	}
 	w.Header().Set("Content-Disposition", downloadDisposition(title, file))
+}
+
+// downloadTitle is the name a video's downloads take: its title, else
+// (an upload that gave none) the name of the file uploaded, without its
+// extension, as a viewer knows it.
+func downloadTitle(v *reel.Video) string {
+	if strings.TrimSpace(v.Title) != "" {
+		return v.Title
+	}
+	return strings.TrimSuffix(v.Filename, path.Ext(v.Filename))
 }

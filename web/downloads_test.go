@@ -3,6 +3,8 @@ package web
 import (
 	"mime"
 	"testing"
+
+	"reel"
 )
 
 // TestDownloadDisposition checks the names downloads get from hostile and
@@ -25,5 +27,23 @@ func TestDownloadDisposition(t *testing.T) {
 		if err != nil || kind != "attachment" || params["filename"] != c.utf8 {
 			t.Errorf("%q: parsed as %q %q (%v), want filename %q", c.title, kind, params, err, c.utf8)
 		}
+	}
+}
+
+// TestDownloadTitle checks that a video uploaded without a title names
+// its downloads after the file uploaded, not "video".
+func TestDownloadTitle(t *testing.T) {
+	for _, c := range []struct{ title, filename, want string }{
+		{"Holiday", "IMG_0001.MOV", "Holiday"},
+		{"", "IMG_0001.MOV", "IMG_0001"},
+		{"  ", "trip.2024.mkv", "trip.2024"},
+		{"", "", ""},
+	} {
+		if got := downloadTitle(&reel.Video{Title: c.title, Filename: c.filename}); got != c.want {
+			t.Errorf("title %q, file %q: %q, want %q", c.title, c.filename, got, c.want)
+		}
+	}
+	if got := downloadDisposition(downloadTitle(&reel.Video{Filename: "IMG_0001.MOV"}), "download.mp4"); got != `attachment; filename="IMG_0001.mp4"; filename*=UTF-8''IMG_0001.mp4` {
+		t.Errorf("disposition %s", got)
 	}
 }
