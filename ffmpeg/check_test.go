@@ -125,6 +125,31 @@ func checkOutput(t *testing.T, input string, o *outcome, want string, audio bool
 				t.Errorf("audio rendition %+v", r)
 			}
 			continue
+		case audioOnly && len(res.Renditions) > 1:
+			// No video, several languages: each track in the audio group,
+			// the default's playlist the one variant, at the heaviest
+			// track's bandwidths (the default's media being the
+			// variant's, it has no URI in the group).
+			member := `CHANNELS="2",URI="` + r.Name + `/index.m3u8"` + "\n"
+			if r.Default {
+				member = `DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"` + "\n"
+			}
+			if !strings.Contains(string(master), member) {
+				t.Errorf("master lacks %s in the audio group:\n%s", r.Name, master)
+			}
+			if r.Codecs != "mp4a.40.2" || r.FrameRate != 0 || r.AverageBandwidth > r.Bandwidth || r.AverageBandwidth <= 0 {
+				t.Errorf("audio rendition %+v", r)
+			}
+			if !r.Default {
+				continue
+			}
+			bw, avg := 0, 0
+			for _, a := range res.Renditions {
+				bw, avg = max(bw, a.Bandwidth), max(avg, a.AverageBandwidth)
+			}
+			inf = fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=\"mp4a.40.2\",AUDIO=\"audio\"\n%s/index.m3u8\n",
+				bw, avg, r.Name)
+			wantCodecs = true
 		case audioOnly:
 			// No video: no RESOLUTION, no FRAME-RATE.
 			inf = fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=\"mp4a.40.2\"\n%s/index.m3u8\n",

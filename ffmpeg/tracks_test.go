@@ -122,6 +122,97 @@ func TestTranscodeAudioLanguages(t *testing.T) {
 	}
 }
 
+// TestTranscodeAudioOnlyLanguages transcodes Matroska audio (MKA) and
+// M4A sources with no video and three audio tracks, each a tone of its
+// own: English, French (the default) and an English commentary or
+// description. Each becomes a rendition of the audio group, as a video's
+// tracks do, and the master's one variant plays the default's
+// playlist, audio/.
+func TestTranscodeAudioOnlyLanguages(t *testing.T) {
+	needFFmpeg(t)
+	if testing.Short() {
+		t.Skip("transcodes generated clips")
+	}
+	tone := func(f int) string { return "sine=frequency=" + strconv.Itoa(f) + ":sample_rate=48000" }
+	group := func(third string) []string {
+		return []string{
+			// The default's media is the variant's: no URI of its own.
+			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="French",LANGUAGE="fr",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2"`,
+			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio2/index.m3u8"`,
+			`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",` + third + `CHANNELS="2",URI="audio3/index.m3u8"`,
+		}
+	}
+	// The default first, then the others in the file's order.
+	tones := map[string]int{"audio": 800, "audio2": 300, "audio3": 1800}
+	for _, tt := range []struct {
+		name, file string
+		args       []string // the third track's metadata and codec
+		master     []string // the EXT-X-MEDIA lines, in order
+		kept       string   // the report's list
+	}{{
+		name: "matroska", file: "tracks.mka",
+		args:   []string{"-metadata:s:a:2", "title=Commentary", "-disposition:a:2", "comment", "-c:a", "libopus"},
+		master: group(`NAME="English (commentary)",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=NO,`),
+		kept:   `English (eng); French (fre, the default); English (commentary) (eng, "Commentary")`,
+	}, {
+		// MP4 keeps no commentary disposition: an audio description. The
+		// ipod muxer, ffmpeg's for .m4a, keeps none, hence mp4's.
+		name: "m4a", file: "tracks.m4a",
+		args:   []string{"-disposition:a:2", "visual_impaired", "-c:a", "aac", "-f", "mp4"},
+		master: group(`NAME="English (audio description)",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,CHARACTERISTICS="public.accessibility.describes-video",`),
+		kept:   `English (eng); French (fre, the default); English (audio description) (eng)`,
+	}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // ffmpeg leaves cores idle between its runs
+			var args []string
+			for _, f := range []int{300, 800, 1800} {
+				args = append(args, "-f", "lavfi", "-i", tone(f))
+			}
+			args = append(args, "-t", "8", "-map", "0", "-map", "1", "-map", "2",
+				"-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre", "-metadata:s:a:2", "language=eng",
+				"-disposition:a:0", "0", "-disposition:a:1", "default")
+			args = append(args, tt.args...)
+			input := generate(t, tt.file, args...)
+			o := transcode(t, input)
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			checkOutput(t, input, o, "audio 0x0, audio2 0x0, audio3 0x0", true)
+			checkCodes(t, o, "audio_only", "multiple_audio_tracks")
+			data, err := os.ReadFile(filepath.Join(o.out, reel.MasterPlaylist))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var media []string
+			for _, line := range strings.Split(string(data), "\n") {
+				if strings.HasPrefix(line, "#EXT-X-MEDIA:") {
+					media = append(media, line)
+				}
+			}
+			if strings.Join(media, "\n") != strings.Join(tt.master, "\n") {
+				t.Errorf("master's audio group:\n%s\nwant\n%s", strings.Join(media, "\n"), strings.Join(tt.master, "\n"))
+			}
+			if n := strings.Count(string(data), "#EXT-X-STREAM-INF:"); n != 1 || !strings.Contains(string(data), `AUDIO="audio"`+"\naudio/index.m3u8\n") {
+				t.Errorf("want one variant, the default's, naming the group:\n%s", data)
+			}
+			// Each rendition holds its own track's tone, loud, and not the others'.
+			for name, f := range tones {
+				pl := filepath.Join(o.out, name, reel.MediaPlaylist)
+				own := toneLevel(t, pl, f)
+				for _, g := range tones {
+					if other := toneLevel(t, pl, g); g != f && (own < -40 || own-other < 20) {
+						t.Errorf("%s: %d Hz at %.1f dB, %d Hz at %.1f dB", name, f, own, g, other)
+					}
+				}
+			}
+			want := "The file has 3 audio tracks; each was kept as a language the player offers: " + tt.kept + "."
+			if msg := o.res.Warnings[1].Message; msg != want {
+				t.Errorf("report %q\nwant   %q", msg, want)
+			}
+		})
+	}
+}
+
 // TestTranscodeSubtitles transcodes Matroska (SubRip and ASS) and MP4
 // (mov_text) sources with text subtitle tracks and checks the WebVTT
 // renditions: in the master with their languages, cut into segments on
