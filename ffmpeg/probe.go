@@ -198,6 +198,7 @@ type probeJSON struct {
 	Format *struct {
 		FormatName string `json:"format_name"`
 		Duration   string `json:"duration"`
+		StartTime  string `json:"start_time"`
 	} `json:"format"`
 }
 
@@ -317,6 +318,9 @@ func ParseProbe(data []byte) (*Probe, error) {
 	// The container's duration covers every stream; a stream's is the
 	// fallback for containers that only know it per stream.
 	p.Duration = parseSeconds(j.Format.Duration)
+	if start := parseSeconds(j.Format.StartTime); start > 0 && countsFromZero(j.Format.FormatName) && p.Duration > start {
+		p.Duration -= start
+	}
 	if video == nil {
 		switch {
 		case p.Audio != nil: // audio only
@@ -373,6 +377,25 @@ func ParseProbe(data []byte) (*Probe, error) {
 		p.Duration = av
 	}
 	return p, nil
+}
+
+// countsFromZero reports whether the format's duration, as ffprobe gives
+// it, runs from timestamp 0 rather than from the first frame: MP4's movie
+// header and Matroska's segment duration both count an empty stretch
+// before a late first timestamp (a recording cut from a longer one, a
+// file made with -output_ts_offset), where MPEG-TS and the formats ffmpeg
+// times from their packets give the span of the frames. Taken from the
+// first, a file starting at 10 s "claimed" 10 s more than its frames
+// hold, was reported as missing them, and split into a last piece past
+// its end that held nothing.
+func countsFromZero(format string) bool {
+	for _, name := range strings.Split(format, ",") {
+		switch name {
+		case "mov", "mp4", "matroska", "webm":
+			return true
+		}
+	}
+	return false
 }
 
 // streamsEnd returns how long the video stream and the audio tracks

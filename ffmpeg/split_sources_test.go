@@ -20,8 +20,9 @@ import (
 // whole encode holds: every frame and key frame at the same time (a
 // piece that kept the source's timestamps put the video 1.4 s late,
 // behind the audio, with a gap at the first join), the same report; and
-// its last piece, 1.4 s shorter than its stated range, is no failure. An
-// MPEG-TS file, which ffmpeg does not seek exactly, is not split.
+// its last piece is no failure. The same holds for an MP4 and a Matroska
+// file starting at 10 s, whose headers count the 10 s before (the last
+// piece used to start past their frames and fail). An MPEG-TS file, which ffmpeg does not seek exactly, is not split.
 func TestSplitSources(t *testing.T) {
 	needFFmpeg(t)
 	ctx := context.Background()
@@ -34,10 +35,26 @@ func TestSplitSources(t *testing.T) {
 		t.Errorf("MPEG-TS: %d pieces (err %v), want none: encoded whole", len(pieces), err)
 	}
 
-	input := generate(t, "offset.mkv", append(lavfi, "-output_ts_offset", "1.4")...)
+	for _, c := range []struct {
+		file, offset string
+	}{{"offset.mkv", "1.4"}, {"late.mkv", "10"}, {"late.mp4", "10"}} {
+		t.Run(c.file+"+"+c.offset, func(t *testing.T) {
+			splitOffset(t, tr, generate(t, c.file, append(lavfi, "-output_ts_offset", c.offset)...))
+		})
+	}
+}
+
+// splitOffset checks that input, an 18 s source whose first timestamp
+// is late, is 18 s long with nothing reported missing, and that its
+// split encode holds what its whole encode holds.
+func splitOffset(t *testing.T, tr *ffmpeg.Transcoder, input string) {
+	ctx := context.Background()
 	whole := transcode(t, input)
 	if whole.err != nil {
 		t.Fatal(whole.err)
+	}
+	if c := codes(whole.res.Warnings); slices.Contains(c, "shorter_than_claimed") || math.Abs(whole.res.Duration-18) > 0.1 {
+		t.Errorf("whole: %v s, report %v; want 18 s, nothing missing: the late start is no gap", whole.res.Duration, c)
 	}
 	pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
 	if err != nil || len(pieces) != 3 {
