@@ -136,13 +136,12 @@ func ladderArgs(input, outDir string, plan *Plan, piece *Piece, threads int) []s
 		"-hls_segment_filename", filepath.Join(outDir, "%v", reel.SegmentPattern),
 	)
 	if piece != nil {
-		args = append(args,
-			// Segments numbered on from the pieces before, and fragments
-			// timed on the source's timeline (see fragDiscont).
-			"-start_number", strconv.Itoa(piece.FirstSegment()),
-			"-hls_segment_options", fragDiscont,
-		)
+		// Segments numbered on from the pieces before.
+		args = append(args, "-start_number", strconv.Itoa(piece.FirstSegment()))
 	}
+	// Fragments timed on the source's timeline, one for every rendition
+	// and the audio, with no empty edit in front (see fragDiscont).
+	args = append(args, "-hls_segment_options", fragDiscont)
 	args = append(args,
 		"-var_stream_map", streamMap(plan, audio),
 		filepath.Join(outDir, "%v", reel.MediaPlaylist),

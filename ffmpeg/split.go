@@ -56,9 +56,16 @@ func PlanPieces(duration float64, splitAbove, chunk time.Duration) []Piece {
 
 // fragDiscont makes every fMP4 fragment's tfdt the absolute decode time:
 // ffmpeg's HLS muxer sets the first three flags itself, and frag_discont
-// keeps mov from rebasing a piece's first fragment to 0 (with an edit list
-// in the init segment to shift it back), so the pieces' segments join
-// into one timeline and their init segments are byte for byte the same.
+// keeps mov from rebasing the first fragment to 0 with an empty edit in
+// the init segment to shift it back. Pieces need it so that their
+// segments join into one timeline and their init segments are byte for
+// byte the same; whole encodes use it too, because players that ignore
+// an empty edit (Chromium's MSE, through hls.js) played a whole encode's
+// audio and AV1 video ahead of its H.264 video by x264's B-frame delay,
+// and its subtitles early by as much (see docs/decisions.md). With it,
+// every rendition and the audio start on one timeline where the H.264
+// rung's single edit only cuts its composition offset, and the first
+// video fragment's decode time is its first frame's presentation time.
 const fragDiscont = "movflags=+frag_custom+dash+delay_moov+frag_discont"
 
 // PieceArgs returns the arguments of the ffmpeg command that encodes

@@ -6,15 +6,20 @@ package ffmpeg
 // cut into segments on the video's 6 s grid:
 //
 //	OUT/subs1/index.m3u8      media playlist of the WebVTT segments
-//	OUT/subs1/seg_00000.vtt   each with X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:0
+//	OUT/subs1/seg_00000.vtt   each with X-TIMESTAMP-MAP=MPEGTS:<start>,LOCAL:0
+//
+// where start is when the video renditions present their first frame, in
+// 90 kHz units (MPEGTS): the source's time 0, to which cue times refer.
 //
 // A track that ffmpeg cannot convert, or whose text is refused, is left
 // out and said so in the media report; it never fails the video.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -87,6 +92,10 @@ func (t *Transcoder) writeSubtitles(ctx context.Context, input, outDir string, p
 		// The files of the tracks converted before the failure are kept.
 		t.logger().Warn("subtitles", "err", err)
 	}
+	start, err := mpegTS(outDir, plan)
+	if err != nil {
+		return nil, nil, fmt.Errorf("subtitles: %w", err)
+	}
 	var subs []hls.Subtitle
 	for i, s := range plan.Subtitles {
 		label := SubtitleLabel(s, i+1)
@@ -100,6 +109,7 @@ func (t *Transcoder) writeSubtitles(ctx context.Context, input, outDir string, p
 				"Subtitle track %d (%s, %s) could not be converted and was left out: %s", i+1, label, s.Codec, reasonOf(err))})
 			continue
 		}
+		f.MPEGTS = start
 		name := subtitleName(i)
 		if err := writeSegmented(filepath.Join(outDir, name), f, duration); err != nil {
 			return nil, nil, err
@@ -156,4 +166,26 @@ func convertedSubtitles(warnings []reel.MediaWarning, subs []hls.Subtitle) []ree
 		out = append(out, w)
 	}
 	return out
+}
+
+// mpegTS returns the X-TIMESTAMP-MAP MPEGTS of the subtitles of the
+// renditions of plan in outDir: when the first video rendition presents
+// its first frame (hls.MPEGTS), the source's time 0. Every rendition of a
+// whole or a split encode, of every codec, starts there (a few frames in:
+// the muxer shifts the output by x264's B-frame delay).
+func mpegTS(outDir string, plan *Plan) (int64, error) {
+	dir := filepath.Join(outDir, plan.Rungs[0].Name)
+	pl, _, err := readPiecePlaylist(dir)
+	if err != nil {
+		return 0, err
+	}
+	init, err := os.ReadFile(filepath.Join(dir, path.Base(pl.Map)))
+	if err != nil {
+		return 0, err
+	}
+	seg, err := os.ReadFile(filepath.Join(dir, path.Base(pl.Segments[0].URI)))
+	if err != nil {
+		return 0, err
+	}
+	return hls.MPEGTS(init, bytes.NewReader(seg), int64(len(seg)))
 }

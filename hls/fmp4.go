@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // Track is what an fMP4 initialization segment says about one track: what
@@ -19,6 +20,14 @@ type Track struct {
 	DefaultSampleDuration uint32
 	DefaultSampleSize     uint32
 	DefaultSampleFlags    uint32
+
+	// The track's edit list (edts/elst) as Chromium's MSE reads it, only
+	// its first entry: EmptyEdit when that is an empty edit (a pause
+	// before the media, which Chromium ignores), else MediaTime, the media
+	// time in Timescale units that the presentation starts at (an
+	// encoder's delay cut from the front; 0 without an edit list).
+	EmptyEdit bool
+	MediaTime int64
 }
 
 // ParseInit returns the tracks of an fMP4 initialization segment, in the
@@ -65,6 +74,11 @@ func ParseInit(init []byte) ([]Track, error) {
 			return nil, fmt.Errorf("hls: track %d without a valid mdhd box", t.ID)
 		}
 		t.Timescale = binary.BigEndian.Uint32(mdhd[scaleAt:])
+		if elst, ok := findPath(trak.body, "edts", "elst"); ok {
+			if err := parseEditList(elst, &t); err != nil {
+				return nil, fmt.Errorf("hls: track %d: %w", t.ID, err)
+			}
+		}
 		tracks = append(tracks, t)
 	}
 	if len(tracks) == 0 {
@@ -88,6 +102,87 @@ func ParseInit(init []byte) ([]Track, error) {
 		}
 	}
 	return tracks, nil
+}
+
+// parseEditList reads the first entry of the body of an elst box into
+// t's EmptyEdit or MediaTime.
+func parseEditList(elst []byte, t *Track) error {
+	if len(elst) < 8 {
+		return errors.New("short elst box")
+	}
+	if binary.BigEndian.Uint32(elst[4:]) == 0 {
+		return nil // no entry
+	}
+	// version, flags, entry_count, then per entry segment_duration and
+	// media_time (4 bytes each in version 0, 8 in version 1) and the rate.
+	var mediaTime int64
+	switch {
+	case elst[0] == 1 && len(elst) >= 28:
+		mediaTime = int64(binary.BigEndian.Uint64(elst[16:]))
+	case elst[0] == 0 && len(elst) >= 20:
+		mediaTime = int64(int32(binary.BigEndian.Uint32(elst[12:])))
+	default:
+		return errors.New("short elst box")
+	}
+	if mediaTime == -1 {
+		t.EmptyEdit = true
+	} else {
+		t.MediaTime = mediaTime
+	}
+	return nil
+}
+
+// PresentationStart returns the time, in the track's timescale, at which
+// a player applying the first entry of the track's edit list and no empty
+// edit (as Chromium's MSE does) presents the first sample of frag, the
+// first fragment of a rendition of track: its decode time (tfdt), plus
+// the least composition offset of its samples, less the edit's
+// MediaTime. reel's renditions
+// of every codec and their audio start on one timeline, where the first
+// video fragment's decode time, which hls.js takes as its initPTS, is also
+// its first frame's presentation time.
+func PresentationStart(track Track, frag Fragment) (int64, error) {
+	for _, run := range frag.Runs {
+		if run.TrackID != track.ID || len(run.Samples) == 0 {
+			continue
+		}
+		first, at := int64(math.MaxInt64), int64(run.BaseDecodeTime)
+		for _, s := range run.Samples {
+			first = min(first, at+int64(s.CompositionOffset))
+			at += int64(s.Duration)
+		}
+		return first - track.MediaTime, nil
+	}
+	return 0, fmt.Errorf("hls: no samples of track %d in the fragment", track.ID)
+}
+
+// MPEGTS returns when the rendition whose init segment is init and whose
+// first media segment, of size bytes, is seg presents its first sample
+// (PresentationStart of its first track in its first fragment), in the
+// 90 kHz units of the X-TIMESTAMP-MAP of subtitles timed from it (RFC
+// 8216 section 3.5). It is never negative.
+func MPEGTS(init []byte, seg io.ReaderAt, size int64) (int64, error) {
+	tracks, err := ParseInit(init)
+	if err != nil {
+		return 0, err
+	}
+	frags, err := ReadFragments(seg, size, tracks)
+	if err != nil {
+		return 0, err
+	}
+	if len(frags) == 0 {
+		return 0, errors.New("hls: the media segment holds no fragment")
+	}
+	t := tracks[0]
+	if t.Timescale == 0 {
+		return 0, fmt.Errorf("hls: track %d has timescale 0", t.ID)
+	}
+	start, err := PresentationStart(t, frags[0])
+	if err != nil {
+		return 0, err
+	}
+	ts := int64(t.Timescale)
+	return (max(start, 0)*90000 + ts/2) / ts, nil
 }
 
 // Fragment is one movie fragment of a media segment: a moof box and the

@@ -29,9 +29,11 @@ func TestParseInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Written by ffmpeg's mov muxer without frag_discont: an empty edit
+	// in front of each track.
 	want := []hls.Track{
-		{ID: 1, Handler: "vide", Timescale: 10240},
-		{ID: 2, Handler: "soun", Timescale: 8000},
+		{ID: 1, Handler: "vide", Timescale: 10240, EmptyEdit: true},
+		{ID: 2, Handler: "soun", Timescale: 8000, EmptyEdit: true},
 	}
 	if !reflect.DeepEqual(tracks, want) {
 		t.Errorf("got %+v\nwant %+v", tracks, want)
@@ -223,4 +225,69 @@ func FuzzParseInit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, init []byte) {
 		hls.ParseInit(init)
 	})
+}
+
+// TestPresentationStart reads edit lists as Chromium's MSE does (only
+// their first entry, an empty edit ignored) and times a rendition's first
+// fragment from them: an x264 rung's 2-frame composition offset at 12800
+// units a second, cut by its edit (a whole or split encode with
+// frag_discont), or not (an empty edit in front, as a whole encode without
+// it had).
+func TestPresentationStart(t *testing.T) {
+	init := func(elst []byte) []byte {
+		trak := [][]byte{
+			mp4Box("tkhd", be32(0), be32(0), be32(0), be32(1), make([]byte, 60)),
+			mp4Box("mdia", mp4Box("hdlr", be32(0), be32(0), []byte("vide")), mp4Box("mdhd", be32(0), be32(0), be32(0), be32(12800), be32(0))),
+		}
+		if elst != nil {
+			trak = append(trak, mp4Box("edts", mp4Box("elst", elst)))
+		}
+		return mp4Box("moov", mp4Box("trak", trak...))
+	}
+	// First fragment, frames of 512: decoded from 1024, presented from
+	// 2048 (the IDR frame, then a P-frame and the B-frame shown between).
+	traf := mp4Box("traf",
+		mp4Box("tfhd", be32(0x020008), be32(1), be32(512)),
+		mp4Box("tfdt", be32(1<<24), be64(1024)),
+		mp4Box("trun", be32(0x000a01), be32(3), be32(0), be32(10), be32(1024), be32(10), be32(2048), be32(10), be32(512)),
+	)
+	moof := mp4Box("moof", mp4Box("mfhd", be32(0), be32(1)), traf)
+	seg := join(moof, mp4Box("mdat", make([]byte, 30)))
+	for _, tt := range []struct {
+		name      string
+		elst      []byte
+		empty     bool
+		mediaTime int64
+		start     int64 // in 12800ths
+	}{
+		{"no edit list", nil, false, 0, 2048},
+		{"no entry", join(be32(0), be32(0)), false, 0, 2048},
+		{"media time, version 0", join(be32(0), be32(1), be32(0), be32(1024), be32(1<<16)), false, 1024, 1024},
+		{"media time, version 1", join(be32(1<<24), be32(1), be64(0), be64(1024), be32(1<<16)), false, 1024, 1024},
+		{"empty edit first", join(be32(0), be32(2), be32(80), be32(0xffffffff), be32(1<<16), be32(0), be32(1024), be32(1<<16)), true, 0, 2048},
+	} {
+		tracks, err := hls.ParseInit(init(tt.elst))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if tr := tracks[0]; tr.EmptyEdit != tt.empty || tr.MediaTime != tt.mediaTime {
+			t.Errorf("%s: empty edit %v, media time %d; want %v, %d", tt.name, tr.EmptyEdit, tr.MediaTime, tt.empty, tt.mediaTime)
+		}
+		frags, err := hls.ReadFragments(bytes.NewReader(seg), int64(len(seg)), tracks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if start, err := hls.PresentationStart(tracks[0], frags[0]); err != nil || start != tt.start {
+			t.Errorf("%s: starts at %d (%v), want %d", tt.name, start, err, tt.start)
+		}
+		if ts, err := hls.MPEGTS(init(tt.elst), bytes.NewReader(seg), int64(len(seg))); err != nil || ts != tt.start*90000/12800 {
+			t.Errorf("%s: MPEGTS %d (%v), want %d", tt.name, ts, err, tt.start*90000/12800)
+		}
+	}
+	if _, err := hls.ParseInit(init(join(be32(0), be32(1), be32(0)))); err == nil {
+		t.Error("a short elst box did not fail")
+	}
+	if _, err := hls.MPEGTS(init(nil), bytes.NewReader(nil), 0); err == nil {
+		t.Error("a segment without a fragment did not fail")
+	}
 }

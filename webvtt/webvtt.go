@@ -9,11 +9,13 @@
 // why. Text is escaped as WebVTT wants (&amp;, &lt;, &gt;). What Parse
 // refuses is an *reel.Error with EINVALID and a sentence naming the cue.
 //
-// Files written by Write start with X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000:
-// cue times are the video's media times, which for reel's fMP4 renditions
-// start at 0, the decode time of every rendition's first fragment (RFC
-// 8216 section 3.5; hls.js maps MPEGTS against that first fragment's
-// decode time, its initPTS, so cues show at their own times). Rendition
+// Files written by Write start with X-TIMESTAMP-MAP=MPEGTS:<File.MPEGTS>,LOCAL:00:00:00.000:
+// cue times are the source's times, from 0, and MPEGTS is where the
+// video's renditions present their first frame, in 90 kHz units (RFC 8216
+// section 3.5): the encoders' delay (x264's B-frames) starts reel's fMP4
+// renditions a few frames after 0, and hls.js maps MPEGTS against the
+// first video fragment's decode time, Safari against the presentation
+// times, which are the same there (hls.PresentationStart). Rendition
 // cuts a file into segments on the video's grid with their media
 // playlist, as every subtitle rendition of reel is published, from the
 // source or uploaded.
@@ -58,6 +60,12 @@ type Cue struct {
 type File struct {
 	Format string // "webvtt" or "subrip": what was sent
 	Cues   []Cue
+
+	// MPEGTS is where cue time 0 falls on the video's media timeline, in
+	// 90 kHz units: the X-TIMESTAMP-MAP's MPEGTS that Write writes. Set
+	// it to the video's presentation start (0 leaves cues as early as the
+	// encoders' delay).
+	MPEGTS int64
 }
 
 // invalid returns an EINVALID error with a sentence for the uploader.
@@ -132,7 +140,7 @@ func (f *File) CheckDuration(d time.Duration) error {
 // Write writes f as WebVTT, with the X-TIMESTAMP-MAP HLS needs.
 func (f *File) Write(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n")
+	fmt.Fprintf(&b, "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:%d,LOCAL:00:00:00.000\n", max(f.MPEGTS, 0))
 	for _, c := range f.Cues {
 		b.WriteString("\n" + stamp(c.Start) + " --> " + stamp(c.End))
 		if c.Settings != "" {
@@ -363,14 +371,14 @@ func truncate(s string, n int) string {
 // of duration seconds on the same grid as its media segments: each holds
 // the cues shown during its time, so a cue spanning a boundary is in both
 // (players drop the repeat, as RFC 8216 section 3.5 expects). Each
-// starts with the same X-TIMESTAMP-MAP.
+// starts with the same X-TIMESTAMP-MAP, of f.MPEGTS.
 func (f *File) Segments(duration, seg float64) [][]byte {
 	n := max(1, int(math.Ceil(duration/seg-1e-9)))
 	out := make([][]byte, n)
 	for i := range out {
 		from := time.Duration(float64(i) * seg * float64(time.Second))
 		to := time.Duration(float64(i+1) * seg * float64(time.Second))
-		part := &File{Format: f.Format}
+		part := &File{Format: f.Format, MPEGTS: f.MPEGTS}
 		for _, c := range f.Cues {
 			if c.Start < to && c.End > from || i == n-1 && c.Start >= to {
 				part.Cues = append(part.Cues, c)
