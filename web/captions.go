@@ -142,6 +142,11 @@ func (s *Server) handleCaptionPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Cue time 0 is the video's first frame, as for the source's subtitles.
+	if f.MPEGTS, err = s.captionMPEGTS(ctx, v.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	// Named by content: a replaced caption never shares a name with the
 	// one it replaces, which caches may hold as immutable.
 	var vtt bytes.Buffer

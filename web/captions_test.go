@@ -5,11 +5,14 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"reel"
 	"reel/api"
+	"reel/hls"
 )
 
 // captionMaster is a published master playlist with an audio group and
@@ -23,6 +26,31 @@ const captionMaster = `#EXTM3U
 #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,CODECS="avc1.64001e",RESOLUTION=640x360,URI="360p/iframes.m3u8"
 `
 
+// putCaptionVideo publishes master as the video id's master playlist with
+// its one variant, 360p: a 10 fps H.264 and AAC rendition (from package
+// hls's test data, encoded with an empty edit of 0.2 s in front, as whole
+// encodes were), whose first frame Chromium presents at 0.2 s.
+func putCaptionVideo(t *testing.T, s *Server, id, master string) {
+	t.Helper()
+	prefix := reel.OutputPrefix(id)
+	for _, name := range []string{reel.MediaPlaylist, reel.InitSegment, "seg_00000.m4s", "seg_00001.m4s"} {
+		data, err := os.ReadFile(filepath.Join("..", "hls", "testdata", "av", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Outputs.Put(context.Background(), prefix+"360p/"+name, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Outputs.Put(context.Background(), prefix+reel.MasterPlaylist, strings.NewReader(master)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// captionHead is the start of every WebVTT segment of a caption of a
+// video put by putCaptionVideo: cue time 0 at its first frame, 0.2 s in.
+const captionHead = "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:18000,LOCAL:00:00:00.000\n"
+
 // TestCaptions uploads, replaces, lists and deletes captions through the
 // API, as their owner may and others may not, and plays them through the
 // playback URL handed out before the first upload.
@@ -34,9 +62,7 @@ func TestCaptions(t *testing.T) {
 	if _, err := e.store.UpdateVideo(ctx, id, reel.VideoUpdate{Duration: &duration}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(id)+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
-		t.Fatal(err)
-	}
+	putCaptionVideo(t, e.s, id, captionMaster)
 	_, _, b := e.do(req{method: "GET", path: "/api/videos/" + id, key: "alice"})
 	playback := decode[api.Video](t, b).Playback
 	if playback == nil {
@@ -111,7 +137,7 @@ func TestCaptions(t *testing.T) {
 		t.Fatalf("caption playlist %s: %d\n%s", uri, status, playlist)
 	}
 	dir := strings.TrimSuffix(uri, reel.MediaPlaylist)
-	head := "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n"
+	head := captionHead
 	vttURI := dir + "seg_00000.vtt"
 	for file, want := range map[string]string{
 		vttURI:                head + "\n00:00:01.000 --> 00:00:03.000\n<i>Hello</i> &amp; welcome\n\n00:00:04.000 --> 00:00:05.000\nBye\n",
@@ -247,9 +273,7 @@ func TestCaptionsHostile(t *testing.T) {
 	if _, err := e.store.UpdateVideo(ctx, id, reel.VideoUpdate{Duration: &duration}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(id)+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
-		t.Fatal(err)
-	}
+	putCaptionVideo(t, e.s, id, captionMaster)
 	good := "WEBVTT\n\n00:01.000 --> 00:02.000\nfine\n"
 	processing := e.addVideo("alice", reel.VisibilityPublic)
 	status := reel.StatusProcessing
@@ -290,5 +314,72 @@ func TestCaptionsHostile(t *testing.T) {
 	defer b.Close()
 	if master, _ := io.ReadAll(b); string(master) != captionMaster {
 		t.Errorf("master changed:\n%s", master)
+	}
+}
+
+// TestCaptionMPEGTS holds an uploaded caption's X-TIMESTAMP-MAP to where
+// the video presents its first frame, read from its outputs: encrypted
+// (AES-128, the segment decrypted with the video's key) as in the clear;
+// and refuses a caption, leaving the master as it was, when the video's
+// renditions cannot be read.
+func TestCaptionMPEGTS(t *testing.T) {
+	e := newAuthEnv(t, AccessConfig{}).populate()
+	ctx := context.Background()
+	id := e.video["alice-public"]
+	duration := 10.0
+	if _, err := e.store.UpdateVideo(ctx, id, reel.VideoUpdate{Duration: &duration}); err != nil {
+		t.Fatal(err)
+	}
+	prefix := reel.OutputPrefix(id)
+	putCaptionVideo(t, e.s, id, captionMaster)
+	// Encrypted as publishing encrypts a video: each segment whole, the
+	// playlist naming the key after its map.
+	key := bytes.Repeat([]byte{7}, hls.KeySize)
+	seg, err := os.ReadFile(filepath.Join("..", "hls", "testdata", "av", "seg_00000.m4s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := hls.EncryptSegment(key, 0, seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := os.ReadFile(filepath.Join("..", "hls", "testdata", "av", reel.MediaPlaylist))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"360p/seg_00000.m4s":         enc,
+		"360p/" + reel.MediaPlaylist: hls.AddKey(pl, "../"+reel.ContentKey),
+		reel.ContentKey:              key,
+	} {
+		if _, err := e.s.Outputs.Put(ctx, prefix+name, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status, _, b := e.do(req{method: "PUT", path: "/api/videos/" + id + "/captions/en", key: "alice", body: strings.NewReader("WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n")}); status != http.StatusCreated {
+		t.Fatalf("PUT: %d %s", status, b)
+	}
+	master, err := e.s.readMaster(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := hls.Subtitles(master)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("subtitles %+v, %v", subs, err)
+	}
+	vtt, err := e.s.readOutput(ctx, prefix+strings.TrimSuffix(subs[0].URI, reel.MediaPlaylist)+"seg_00000.vtt", 1<<20)
+	if err != nil || !strings.HasPrefix(string(vtt), captionHead) {
+		t.Errorf("caption of an encrypted video (%v):\n%s\nwant it to start\n%s", err, vtt, captionHead)
+	}
+
+	// Its first segment gone: refused, the master as it was.
+	if err := e.s.Outputs.Delete(ctx, prefix+"360p/seg_00000.m4s"); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, b := e.do(req{method: "PUT", path: "/api/videos/" + id + "/captions/fr", key: "alice", body: strings.NewReader("WEBVTT\n\n00:01.000 --> 00:02.000\nSalut\n")}); status < 400 {
+		t.Errorf("PUT with the renditions unreadable: %d %s", status, b)
+	}
+	if after, err := e.s.readMaster(ctx, id); err != nil || !bytes.Equal(after, master) {
+		t.Errorf("master changed (%v):\n%s", err, after)
 	}
 }

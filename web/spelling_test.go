@@ -134,9 +134,7 @@ func testRouteSpellings(t *testing.T, e *authEnv) {
 	ready, priv := e.video["alice-unlisted"], e.video["alice-private"]
 	ctx := context.Background()
 	// alice's video has outputs to play.
-	if _, err := e.s.Outputs.Put(ctx, reel.OutputPrefix(ready)+reel.MasterPlaylist, strings.NewReader(captionMaster)); err != nil {
-		t.Fatal(err)
-	}
+	putCaptionVideo(t, e.s, ready, captionMaster)
 	tok := e.s.Signer.Sign(ready, authNow.Add(time.Hour))
 
 	// alice's unfinished tus upload, 8 bytes in.
