@@ -137,10 +137,10 @@ func parseEditList(elst []byte, t *Track) error {
 // edit (as Chromium's MSE does) presents the first sample of frag, the
 // first fragment of a rendition of track: its decode time (tfdt), plus
 // the least composition offset of its samples, less the edit's
-// MediaTime. reel's renditions
-// of every codec and their audio start on one timeline, where the first
-// video fragment's decode time, which hls.js takes as its initPTS, is also
-// its first frame's presentation time.
+// MediaTime. reel's renditions of every codec and their audio start on
+// one timeline, where the first video fragment's decode time, which
+// hls.js takes as its initPTS, is also its first frame's presentation
+// time.
 func PresentationStart(track Track, frag Fragment) (int64, error) {
 	for _, run := range frag.Runs {
 		if run.TrackID != track.ID || len(run.Samples) == 0 {
