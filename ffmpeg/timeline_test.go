@@ -15,8 +15,8 @@ import (
 	"reel/hls"
 )
 
-// TestWholeTimeline transcodes a clip with subtitles whole, with an H.264
-// and an AV1 rung and its audio, and checks that every rendition starts on
+// TestWholeTimeline transcodes a clip with subtitles whole, with an H.264,
+// an HEVC and an AV1 rung and its audio, and checks that every rendition starts on
 // one timeline as a player that ignores empty edits (Chromium's MSE,
 // through hls.js) sees it: no init segment has an empty edit (a whole
 // encode's had x264's B-frame delay, 0.08 s at 25 fps, as one in every
@@ -39,7 +39,7 @@ func TestWholeTimeline(t *testing.T) {
 	input := generate(t, "timeline.mkv", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", sine,
 		"-i", srt, "-t", "8", "-map", "0", "-map", "1", "-map", "2",
 		"-c:v", x264, "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-c:s", "srt", "-metadata:s:s:0", "language=eng")
-	codecs, err := ffmpeg.ParseCodecs("h264,av1")
+	codecs, err := ffmpeg.ParseCodecs("h264,hevc,av1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +48,8 @@ func TestWholeTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Renditions) != 3 {
-		t.Fatalf("renditions %v, want 180p, 180p-av1 and audio", names(res.Renditions))
+	if len(res.Renditions) != 4 {
+		t.Fatalf("renditions %v, want 180p, 180p-hevc, 180p-av1 and audio", names(res.Renditions))
 	}
 	var start, probed float64 // the H.264 rung's, the first rendition
 	for i, r := range res.Renditions {
