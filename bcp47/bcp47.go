@@ -80,6 +80,40 @@ var names = func() map[string]string {
 	return m
 }()
 
+// bibliographic are the ISO 639-2/B codes of the table above, which
+// differ from the terminology (T) codes ISO base media files carry.
+var bibliographic = map[string]bool{
+	"alb": true, "arm": true, "baq": true, "bur": true, "chi": true, "cze": true, "dut": true,
+	"fre": true, "geo": true, "ger": true, "gre": true, "ice": true, "mac": true, "mao": true,
+	"may": true, "per": true, "rum": true, "slo": true, "tib": true, "wel": true,
+}
+
+// terminology maps the BCP 47 tags of the table above back to their ISO
+// 639-2/T codes.
+var terminology = func() map[string]string {
+	m := make(map[string]string, len(iso6392))
+	for code, l := range iso6392 {
+		if !bibliographic[code] && len(code) == 3 {
+			m[l.tag] = code
+		}
+	}
+	return m
+}()
+
+// ToISO6392 returns the ISO 639-2/T code of tag's primary language, as an
+// MP4 track's language is written ("en-US" → "eng", "de" → "deu"), or ""
+// when it has none: a two-letter tag it does not know, or no tag.
+func ToISO6392(tag string) string {
+	primary, _, _ := strings.Cut(Canonical(tag), "-")
+	if code, ok := terminology[primary]; ok {
+		return code
+	}
+	if len(primary) == 3 && isLetters(primary) {
+		return primary
+	}
+	return ""
+}
+
 // FromISO6392 returns the BCP 47 tag of an ISO 639-2 code ("eng" → "en",
 // "ger" and "deu" → "de"), in any case. A code it does not know but
 // shaped like one is returned in lower case, which is a valid BCP 47

@@ -72,3 +72,15 @@ func FuzzValid(f *testing.F) {
 		}
 	})
 }
+
+func TestToISO6392(t *testing.T) {
+	for tag, want := range map[string]string{
+		"en": "eng", "en-US": "eng", "de": "deu", "fr-CA": "fra", "zh-Hant-TW": "zho",
+		"cs": "ces", "he": "heb", "iw": "heb", "yue": "yue", "haw": "haw",
+		"xx": "", "": "", "ger": "deu",
+	} {
+		if got := ToISO6392(tag); got != want {
+			t.Errorf("ToISO6392(%q) = %q, want %q", tag, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"reel"
+	"reel/bcp47"
 )
 
 // writeDownloads remuxes, without re-encoding, the finished ladder into the
@@ -36,6 +37,13 @@ func (t *Transcoder) writeDownloads(ctx context.Context, outDir string, renditio
 		}
 		for n := range inputs {
 			args = append(args, "-map", fmt.Sprintf("%d", n))
+		}
+		// The HLS muxer left the track's language out of the
+		// rendition; the master carried it. A file has only its own.
+		if audio >= 0 {
+			if lang := bcp47.ToISO6392(renditions[audio].Language); lang != "" {
+				args = append(args, "-metadata:s:a:0", "language="+lang)
+			}
 		}
 		tmp := filepath.Join(outDir, "."+out) // hidden: the publisher skips it
 		args = append(args, "-c", "copy", "-movflags", "+faststart", "-f", "mp4", tmp)

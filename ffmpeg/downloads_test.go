@@ -5,8 +5,10 @@ import (
 	"context"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"reel"
@@ -86,6 +88,32 @@ func TestDownloads(t *testing.T) {
 	for _, f := range []string{reel.DownloadVideo, reel.DownloadAudio} {
 		if _, err := os.Stat(filepath.Join(plain, f)); !os.IsNotExist(err) {
 			t.Errorf("%s without Downloads: %v", f, err)
+		}
+	}
+}
+
+// TestDownloadLanguage checks that the downloads say the language of the
+// audio they hold, the default track's, as an MP4 track does (ISO 639-2/T):
+// a player or editor shows it, where the HLS segments left it to the master.
+func TestDownloadLanguage(t *testing.T) {
+	needFFmpeg(t)
+	input := generate(t, "languages.mkv", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10",
+		"-f", "lavfi", "-i", "sine=frequency=440", "-f", "lavfi", "-i", "sine=frequency=660", "-t", "3",
+		"-map", "0", "-map", "1", "-map", "2", "-c:v", x264, "-preset", "ultrafast", "-c:a", "aac",
+		"-metadata:s:a:0", "language=ita", "-metadata:s:a:1", "language=ger",
+		"-disposition:a:0", "0", "-disposition:a:1", "default")
+	out := t.TempDir()
+	if _, err := (&ffmpeg.Transcoder{Downloads: true}).Transcode(context.Background(), reel.TranscodeRequest{Input: input, OutputDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{reel.DownloadVideo, reel.DownloadAudio} {
+		got, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream_tags=language",
+			"-of", "csv=p=0", filepath.Join(out, f)).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lang := strings.TrimSpace(string(got)); lang != "deu" {
+			t.Errorf("%s: audio language %q, want deu (the default track's)", f, lang)
 		}
 	}
 }
