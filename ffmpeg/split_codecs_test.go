@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"reel"
 	"reel/ffmpeg"
@@ -45,22 +44,7 @@ func TestSplitStitchCodecs(t *testing.T) {
 			if _, err := tr.Transcode(ctx, reel.TranscodeRequest{Input: input, OutputDir: whole}); err != nil {
 				t.Fatal(err)
 			}
-			pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
-			if err != nil || len(pieces) != 3 {
-				t.Fatalf("%d pieces (err %v), want 3", len(pieces), err)
-			}
-			dirs := make([]string, len(pieces))
-			for i, p := range pieces {
-				dirs[i] = t.TempDir()
-				if err := tr.TranscodePiece(ctx, reel.PieceRequest{Input: input, OutputDir: dirs[i], Piece: p}); err != nil {
-					t.Fatalf("piece %d: %v", i, err)
-				}
-			}
-			out := t.TempDir()
-			res, err := tr.StitchPieces(ctx, reel.StitchRequest{Input: input, OutputDir: out, Pieces: pieces, Dirs: dirs})
-			if err != nil {
-				t.Fatal(err)
-			}
+			out, res, pieces := splitStitch(t, tr, input, 3)
 			if math.Abs(res.Duration-18) > 0.05 {
 				t.Errorf("duration %v s, want 18", res.Duration)
 			}

@@ -48,7 +48,6 @@ func TestSplitSources(t *testing.T) {
 // is late, is 18 s long with nothing reported missing, and that its
 // split encode holds what its whole encode holds.
 func splitOffset(t *testing.T, tr *ffmpeg.Transcoder, input string) {
-	ctx := context.Background()
 	whole := transcode(t, input)
 	if whole.err != nil {
 		t.Fatal(whole.err)
@@ -56,22 +55,7 @@ func splitOffset(t *testing.T, tr *ffmpeg.Transcoder, input string) {
 	if c := codes(whole.res.Warnings); slices.Contains(c, "shorter_than_claimed") || math.Abs(whole.res.Duration-18) > 0.1 {
 		t.Errorf("whole: %v s, report %v; want 18 s, nothing missing: the late start is no gap", whole.res.Duration, c)
 	}
-	pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
-	if err != nil || len(pieces) != 3 {
-		t.Fatalf("%d pieces (err %v), want 3", len(pieces), err)
-	}
-	dirs := make([]string, len(pieces))
-	for i, p := range pieces {
-		dirs[i] = t.TempDir()
-		if err := tr.TranscodePiece(ctx, reel.PieceRequest{Input: input, OutputDir: dirs[i], Piece: p}); err != nil {
-			t.Fatalf("piece %d (%v-%v s): %v", i, p.Start, p.End, err)
-		}
-	}
-	out := t.TempDir()
-	res, err := tr.StitchPieces(ctx, reel.StitchRequest{Input: input, OutputDir: out, Pieces: pieces, Dirs: dirs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, res, _ := splitStitch(t, tr, input, 3)
 	if a, b := codes(res.Warnings), codes(whole.res.Warnings); !slices.Equal(a, b) || math.Abs(res.Duration-whole.res.Duration) > 0.05 {
 		t.Errorf("report %v, %v s; whole %v, %v s", a, res.Duration, b, whole.res.Duration)
 	}
@@ -92,4 +76,30 @@ func splitOffset(t *testing.T, tr *ffmpeg.Transcoder, input string) {
 	if kw, ks := keyframes(t, filepath.Join(whole.out, "180p", reel.MediaPlaylist)), keyframes(t, filepath.Join(out, "180p", reel.MediaPlaylist)); fmt.Sprint(kw) != fmt.Sprint(ks) {
 		t.Errorf("key frames %v, whole %v", ks, kw)
 	}
+}
+
+// splitStitch splits input as a video over 10 s is split into 6 s
+// pieces, wanting that many, encodes each piece in a folder of its own and
+// stitches them, as the piece and stitch jobs do, and returns the
+// stitched folder, its result and the pieces.
+func splitStitch(t *testing.T, tr *ffmpeg.Transcoder, input string, want int) (string, *reel.TranscodeResult, []reel.Piece) {
+	t.Helper()
+	ctx := context.Background()
+	pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
+	if err != nil || len(pieces) != want {
+		t.Fatalf("%d pieces (err %v), want %d", len(pieces), err, want)
+	}
+	dirs := make([]string, len(pieces))
+	for i, p := range pieces {
+		dirs[i] = t.TempDir()
+		if err := tr.TranscodePiece(ctx, reel.PieceRequest{Input: input, OutputDir: dirs[i], Piece: p}); err != nil {
+			t.Fatalf("piece %d (%v-%v s): %v", i, p.Start, p.End, err)
+		}
+	}
+	out := t.TempDir()
+	res, err := tr.StitchPieces(ctx, reel.StitchRequest{Input: input, OutputDir: out, Pieces: pieces, Dirs: dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, res, pieces
 }

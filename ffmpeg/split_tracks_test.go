@@ -1,14 +1,12 @@
 package ffmpeg_test
 
 import (
-	"context"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"reel"
 	"reel/ffmpeg"
@@ -54,24 +52,8 @@ func TestSplitStitchTracks(t *testing.T) {
 		t.Fatal(whole.err)
 	}
 
-	ctx := context.Background()
 	tr := &ffmpeg.Transcoder{}
-	pieces, _, err := tr.Split(ctx, input, nil, 10*time.Second, 6*time.Second)
-	if err != nil || len(pieces) != 3 {
-		t.Fatalf("%d pieces (err %v), want 3", len(pieces), err)
-	}
-	dirs := make([]string, len(pieces))
-	for i, p := range pieces {
-		dirs[i] = t.TempDir()
-		if err := tr.TranscodePiece(ctx, reel.PieceRequest{Input: input, OutputDir: dirs[i], Piece: p}); err != nil {
-			t.Fatalf("piece %d: %v", i, err)
-		}
-	}
-	out := t.TempDir()
-	res, err := tr.StitchPieces(ctx, reel.StitchRequest{Input: input, OutputDir: out, Pieces: pieces, Dirs: dirs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, res, _ := splitStitch(t, tr, input, 3)
 	checkConformance(t, out, res)
 	if a, b := codes(res.Warnings), codes(whole.res.Warnings); !slices.Equal(a, b) {
 		t.Errorf("report %v, whole %v", a, b)
