@@ -9,12 +9,15 @@ package main
 // each codec adds to the ladder.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -119,10 +122,14 @@ func runCodecs(ctx context.Context, b *B, d *Doc) error {
 		"one decode, split, the rungs the source gets in H.264 (x264 veryfast, CRF 23, capped), and the",
 		"same sizes in HEVC (x265 faster, CRF 27, capped at 0.7× the H.264 peak) or AV1 (SVT-AV1 preset 10,",
 		"CRF 40, capped at 0.6×). Bytes are each rung's media and init segments; SSIM (ffmpeg's ssim",
-		"filter, All) compares each rung with the source scaled to its size, so a ratio counts at matched",
-		"quality when the newer codec's SSIM is at least H.264's. CPU is each ffmpeg's user+sys (rusage),",
-		"which holds on a busy machine; \"added\" is the ladder with the codec minus the H.264 ladder of the",
-		"same run. Targets: HEVC at most 0.7×, AV1 at most 0.6× the H.264 bytes.")
+		"filter, All) compares each rung with the source scaled to its size and brought to the ladder's",
+		"frame rate. \"Same CRF ladder\" divides the bytes of the rungs reel makes, whatever SSIM each",
+		"reached. \"At matched SSIM\" is the figure the targets are judged on: the H.264 rung is encoded",
+		fmt.Sprintf("again at CRF %s (untimed) and its bytes at the newer codec's SSIM are", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(curveCRFs(b.Quick))), ", "), "[]")),
+		"interpolated linearly in log(bytes), as BD-rate does; \"> N\" means no CRF got H.264 to that",
+		"SSIM (the rung's rate cap holds it back), so the ratio is an upper bound. CPU is each ffmpeg's user+sys (rusage), which holds on a busy machine;",
+		"\"added\" is the ladder with the codec minus the H.264 ladder of the same run.",
+		"Targets: HEVC at most 0.7×, AV1 at most 0.6× the H.264 bytes at matched quality.")
 	d.H("Commands")
 	d.Code("sh", strings.TrimSpace(strings.Join(commands, "\n")))
 	return nil
@@ -183,20 +190,29 @@ func codecsOf(ctx context.Context, b *B, d *Doc, src codecSource) ([]string, err
 		}
 	}
 
+	curve, err := h264Curve(ctx, b, src, base)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range base.Rungs { // the ladder's own CRF, from the timed runs
+		curve[r.Name] = append(curve[r.Name], rdPoint{bytes[r.Name].Median(), quality[r.Name].Median()})
+	}
+
 	d.H("Source: " + src.name)
 	d.P(strings.ToUpper(src.about[:1]) + src.about[1:] + ".")
-	t := &Table{Header: []string{"rung", "H.264 bytes (SSIM)", "HEVC bytes (SSIM)", "HEVC / H.264", "AV1 bytes (SSIM)", "AV1 / H.264"}, Align: "lrrrrr"}
-	for _, r := range base.Rungs {
-		if r.Width == 0 {
-			continue // audio
+	for _, codec := range []struct{ suffix, label string }{{"-hevc", "HEVC"}, {"-av1", "AV1"}} {
+		t := &Table{Header: []string{"rung", "H.264 bytes", "SSIM", codec.label + " bytes", "SSIM",
+			"H.264 bytes at " + codec.label + "'s SSIM", codec.label + " / H.264, same CRF ladder", codec.label + " / H.264 at matched SSIM"}, Align: "lrrrrrrr"}
+		for _, r := range base.Rungs {
+			h, n := r.Name, r.Name+codec.suffix
+			matched, bound := curve.bytesAt(r.Name, quality[n].Median())
+			mb, mr := matchedFigs(matched, bytes[n].Median(), bound)
+			t.Add(r.Name, num(bytes[h].Median(), 0), num(quality[h].Median(), 4),
+				num(bytes[n].Median(), 0), num(quality[n].Median(), 4),
+				mb, Ratios(bytes[n], bytes[h]).Fig(3), mr)
 		}
-		h, hv, av := r.Name, r.Name+"-hevc", r.Name+"-av1"
-		t.Add(r.Name,
-			bytes[h].Fig(0)+" ("+quality[h].Fig(4)+")",
-			bytes[hv].Fig(0)+" ("+quality[hv].Fig(4)+")", Ratios(bytes[hv], bytes[h]).Fig(3),
-			bytes[av].Fig(0)+" ("+quality[av].Fig(4)+")", Ratios(bytes[av], bytes[h]).Fig(3))
+		d.Table(t)
 	}
-	d.Table(t)
 	c := &Table{Header: []string{"ladder", "CPU (user+sys), s", "CPU added by the codec, s", "added / H.264 ladder"}, Align: "lrrr"}
 	added := func(name string) Sample {
 		var s Sample
@@ -216,4 +232,103 @@ func codecsOf(ctx context.Context, b *B, d *Doc, src codecSource) ([]string, err
 			showCmd(b.Work, append([]string{"ffmpeg"}, ffmpeg.Args(src.path, filepath.Join(b.Work, src.name, c.name), plans[c.name])...)), "")
 	}
 	return lines, nil
+}
+
+// curveCRFs are the CRFs of the H.264 ladders that trace H.264's rate and
+// quality, around the ladder's own 23: enough to find, by interpolation,
+// the bytes H.264 needs for the SSIM another codec's rung reached.
+func curveCRFs(quick bool) []int {
+	if quick {
+		return []int{19, 27, 31, 36}
+	}
+	return []int{18, 20, 26, 29, 32, 36, 40}
+}
+
+// rdPoint is one encode of a rung: its bytes and SSIM.
+type rdPoint struct{ bytes, ssim float64 }
+
+// rdCurve holds H.264's points per rung, by CRF.
+type rdCurve map[string][]rdPoint
+
+// h264Curve encodes src's H.264 ladder once at each of curveCRFs (not
+// timed: bytes and SSIM do not depend on load) and returns every rung's
+// points, with the ladder's own CRF measured in the timed runs left out.
+func h264Curve(ctx context.Context, b *B, src codecSource, base *ffmpeg.Plan) (rdCurve, error) {
+	curve := rdCurve{}
+	for _, crf := range curveCRFs(b.Quick) {
+		plan := *base
+		plan.Rungs = slices.Clone(base.Rungs)
+		for i := range plan.Rungs {
+			plan.Rungs[i].CRF = crf
+		}
+		out := filepath.Join(b.Work, src.name, fmt.Sprintf("h264-crf%d", crf))
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return nil, err
+		}
+		if _, _, err := runTimed(ctx, out, append([]string{"ffmpeg"}, ffmpeg.Args(src.path, out, &plan)...)...); err != nil {
+			return nil, err
+		}
+		for _, r := range plan.Rungs {
+			dir := filepath.Join(out, r.Name)
+			n, err := mediaBytes(dir)
+			if err != nil {
+				return nil, err
+			}
+			s, err := ssim(ctx, src.path, dir, r.Width, r.Height, plan.FrameRate)
+			if err != nil {
+				return nil, err
+			}
+			curve[r.Name] = append(curve[r.Name], rdPoint{float64(n), s})
+		}
+		os.RemoveAll(out)
+		logf("   %s H.264 at CRF %d: measured", src.name, crf)
+	}
+	return curve, nil
+}
+
+// bytesAt returns the bytes the H.264 rung needs for SSIM s, interpolated
+// on its points linearly in log(bytes), the way rate-quality curves are
+// compared (BD-rate). When s lies outside what the CRFs reached, it
+// returns the nearest end's bytes as a bound: bound is +1 when H.264 needs
+// more than that (s above its best SSIM, as when the rung's rate cap
+// holds every CRF back), -1 when less, 0 for an interpolated figure. It
+// returns NaN for a rung with no points.
+func (c rdCurve) bytesAt(rung string, s float64) (bytes float64, bound int) {
+	pts := slices.Clone(c[rung])
+	if len(pts) == 0 {
+		return math.NaN(), 0
+	}
+	slices.SortFunc(pts, func(a, b rdPoint) int { return cmp.Compare(a.ssim, b.ssim) })
+	if hi := pts[len(pts)-1]; s > hi.ssim {
+		return hi.bytes, +1
+	}
+	if lo := pts[0]; s < lo.ssim {
+		return lo.bytes, -1
+	}
+	for i := 1; i < len(pts); i++ {
+		lo, hi := pts[i-1], pts[i]
+		if s > hi.ssim {
+			continue
+		}
+		if hi.ssim == lo.ssim {
+			return hi.bytes, 0
+		}
+		f := (s - lo.ssim) / (hi.ssim - lo.ssim)
+		return math.Exp(math.Log(lo.bytes) + f*(math.Log(hi.bytes)-math.Log(lo.bytes))), 0
+	}
+	return pts[0].bytes, 0 // one point, at exactly s
+}
+
+// matchedFigs formats H.264's bytes at a newer codec's SSIM and the newer
+// codec's bytes over them, marking bounds: "> 2378240" and "< 0.620" when
+// H.264 never reached that SSIM.
+func matchedFigs(h264, newer float64, bound int) (bytes, ratio string) {
+	bytes, ratio = num(h264, 0), num(newer/h264, 3)
+	switch bound {
+	case +1:
+		return "> " + bytes, "< " + ratio
+	case -1:
+		return "< " + bytes, "> " + ratio
+	}
+	return bytes, ratio
 }
