@@ -67,7 +67,9 @@ type probed struct {
 		} `json:"side_data_list"`
 	} `json:"streams"`
 	Format struct {
-		Duration string `json:"duration"`
+		Name      string `json:"format_name"`
+		Duration  string `json:"duration"`
+		StartTime string `json:"start_time"`
 	} `json:"format"`
 }
 
@@ -93,6 +95,11 @@ func (p probed) hasAudio() bool {
 
 func (p probed) duration() float64 {
 	d, _ := strconv.ParseFloat(p.Format.Duration, 64)
+	// Matroska's duration is its last timestamp: the file lasts from its
+	// first one (book.mkv: 109 frames at 30 fps from 0.033 s to 3.666 s).
+	if start, _ := strconv.ParseFloat(p.Format.StartTime, 64); start > 0 && strings.HasPrefix(p.Format.Name, "matroska") {
+		d -= start
+	}
 	return d
 }
 

@@ -180,6 +180,7 @@ type streamJSON struct {
 	AvgFrameRate      string            `json:"avg_frame_rate"`
 	NbFrames          string            `json:"nb_frames"`
 	Duration          string            `json:"duration"`
+	StartTime         string            `json:"start_time"`
 	Channels          int               `json:"channels"`
 	ChannelLayout     string            `json:"channel_layout"`
 	SampleRate        string            `json:"sample_rate"`
@@ -318,7 +319,7 @@ func ParseProbe(data []byte) (*Probe, error) {
 	// The container's duration covers every stream; a stream's is the
 	// fallback for containers that only know it per stream.
 	p.Duration = parseSeconds(j.Format.Duration)
-	if start := parseSeconds(j.Format.StartTime); start > 0 && countsFromZero(j.Format.FormatName) && p.Duration > start {
+	if start := parseSeconds(j.Format.StartTime); start > 0 && p.Duration > start && countsFromZero(j.Format.FormatName, start, p.Duration, j.Streams) {
 		p.Duration -= start
 	}
 	if video == nil {
@@ -380,19 +381,29 @@ func ParseProbe(data []byte) (*Probe, error) {
 }
 
 // countsFromZero reports whether the format's duration, as ffprobe gives
-// it, runs from timestamp 0 rather than from the first frame: MP4's movie
-// header and Matroska's segment duration both count an empty stretch
-// before a late first timestamp (a recording cut from a longer one, a
-// file made with -output_ts_offset), where MPEG-TS and the formats ffmpeg
-// times from their packets give the span of the frames. Taken from the
-// first, a file starting at 10 s "claimed" 10 s more than its frames
-// hold, was reported as missing them, and split into a last piece past
-// its end that held nothing.
-func countsFromZero(format string) bool {
+// it, runs from timestamp 0 rather than from the first frame, which starts
+// at start. Matroska's segment duration is its last timestamp, always. An
+// MP4 movie header counts an empty edit before a late first frame (a
+// recording cut from a longer one, a file made with -output_ts_offset)
+// but not the small offset priming or B-frames give a first frame: the
+// streams' own ends, start plus duration, tell which it is. MPEG-TS and
+// the formats ffmpeg times from their packets give the span of the
+// frames. Taken from 0, a file starting at 10 s "claimed" 10 s more than
+// its frames hold, was reported as missing them, and split into a last
+// piece past its end that held nothing.
+func countsFromZero(format string, start, duration float64, streams []streamJSON) bool {
 	for _, name := range strings.Split(format, ",") {
 		switch name {
-		case "mov", "mp4", "matroska", "webm":
+		case "matroska", "webm":
 			return true
+		case "mov", "mp4":
+			var end float64
+			for _, s := range streams {
+				if d := parseSeconds(s.Duration); d > 0 && (s.CodecType == "video" || s.CodecType == "audio") {
+					end = max(end, parseSeconds(s.StartTime)+d)
+				}
+			}
+			return end > 0 && math.Abs(duration-end) < math.Abs(duration-(end-start))
 		}
 	}
 	return false
